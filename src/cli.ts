@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+// feedback-miner command line: one subcommand per job. Data goes to stdout, diagnostics to stderr,
+// `--json` gives machine-readable output, and exit codes mean something (see EXIT below).
+import { Command, Option, InvalidArgumentError } from 'commander';
+import { MinerError, errorMessage } from './errors.js';
+import { DEFAULT_OUT, defaultDbPath, defaultRejectsPath, defaultReleasesDir } from './paths.js';
+import { LAYOUTS } from '../connectors/formats.js';
+
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, BAD_INPUT: 3, READ_ONLY: 4 } as const;
+
+const intArg = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+  return n;
+};
+
+function dbOption() {
+  return new Option('--db <path>', 'DuckDB store file').default(defaultDbPath(), `${defaultDbPath()}`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command('feedback-miner')
+    .description('Mine implicit user feedback from chat logs into preference data for LLM training.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('mine')
+    .description('ingest -> detect -> store -> build: the whole batch job on log files')
+    .argument('<files...>', 'JSONL (.jsonl, .jsonl.gz) or Parquet files, or directories of them')
+    .addOption(dbOption())
+    .option('--out <dir>', 'output directory for releases and rejects', DEFAULT_OUT)
+    .addOption(new Option('--format <layout>', 'force an input layout instead of detecting it per file').choices(['auto', ...LAYOUTS]).default('auto'))
+    .option('--name <name>', 'dataset release name', 'feedback')
+    .option('--config <file>', 'JSON config file (detector weights, builder filters)')
+    .option('--rejects <file>', 'where to write rejected records (default: <out>/rejects/rejects-<time>.jsonl)')
+    .option('--no-build', 'stop after detection (no release)')
+    .option('--json', 'print the summary as JSON')
+    .action(async (files: string[], o) => {
+      const { runMine, formatMineSummary } = await import('./mine.js');
+      const summary = await runMine({
+        inputs: files,
+        db: o.db,
+        out: o.out,
+        format: o.format,
+        name: o.name,
+        configFile: o.config,
+        rejectsPath: o.rejects ?? defaultRejectsPath(o.out),
+        build: o.build,
+        progress: !o.json,
+      });
+      process.stdout.write(o.json ? JSON.stringify(summary, null, 2) + '\n' : formatMineSummary(summary));
+    });
+
+  program
+    .command('ingest')
+    .description('read log files into the store (no detection)')
+    .argument('<files...>', 'input files or directories')
+    .addOption(dbOption())
+    .addOption(new Option('--format <layout>', 'force an input layout').choices(['auto', ...LAYOUTS]).default('auto'))
+    .option('--rejects <file>', 'where to write rejected records', defaultRejectsPath())
+    .option('--json', 'print the summary as JSON')
+    .action(async (files: string[], o) => {
+      const { runIngestOnly } = await import('./mine.js');
+      const s = await runIngestOnly({ inputs: files, db: o.db, format: o.format, rejectsPath: o.rejects });
+      process.stdout.write(o.json ? JSON.stringify(s, null, 2) + '\n' : `ingested ${s.turnsInserted} turns, ${s.eventsInserted} feedback events from ${s.files} file(s); ${s.replays} replayed, ${s.rejected} rejected${s.rejectsFile ? ` (see ${s.rejectsFile})` : ''}\n`);
+    });
+
+  program
+    .command('detect')
+    .description('run the rule detectors and verdict fusion over stored conversations')
+    .addOption(dbOption())
+    .option('--config <file>', 'JSON config file')
+    .option('--json', 'print the summary as JSON')
+    .action(async (o) => {
+      const { runDetectOnly } = await import('./mine.js');
+      const s = await runDetectOnly({ db: o.db, configFile: o.config });
+      process.stdout.write(o.json ? JSON.stringify(s, null, 2) + '\n' : `judged ${s.assistantTurns} assistant turns in ${s.conversations} conversations: ${JSON.stringify(s.byLabel)}\n`);
+    });
+
+  program
+    .command('build')
+    .description('build a dataset release from stored verdicts')
+    .addOption(dbOption())
+    .option('--out <dir>', 'releases directory', defaultReleasesDir())
+    .option('--name <name>', 'dataset release name', 'feedback')
+    .option('--config <file>', 'JSON config file')
+    .option('--json', 'print the summary as JSON')
+    .action(async (o) => {
+      const { runBuildOnly } = await import('./mine.js');
+      const s = await runBuildOnly({ db: o.db, releasesDir: o.out, name: o.name, configFile: o.config });
+      process.stdout.write(o.json ? JSON.stringify(s, null, 2) + '\n' : `release written: ${s.path}\n`);
+    });
+
+  program
+    .command('sql')
+    .description('run a read-only SQL query against the store (statements that write are refused)')
+    .argument('<query>', 'SQL text')
+    .addOption(dbOption())
+    .addOption(new Option('--format <fmt>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+    .action(async (query: string, o) => {
+      const { runReadOnlySql, formatSqlResult } = await import('./sql.js');
+      const r = await runReadOnlySql(o.db, query);
+      process.stdout.write(formatSqlResult(r, o.format));
+    });
+
+  program
+    .command('eval')
+    .description('score the detectors against a labelled conversation file (sat/dsat/neutral gold labels)')
+    .argument('<labelled>', 'labelled JSONL (see datasets README)')
+    .option('--config <file>', 'JSON config file')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, o) => {
+      const { runEval, formatEvalReport } = await import('./eval.js');
+      const { loadConfig } = await import('./config.js');
+      const config = loadConfig(o.config);
+      const report = await runEval(file, { config: config.detectors });
+      process.stdout.write(o.json ? JSON.stringify(report) + '\n' : formatEvalReport(report));
+    });
+
+  program
+    .command('generate')
+    .description('write a seeded synthetic chat-log corpus (for demos, tests and benchmarks)')
+    .requiredOption('--out <file>', 'output file (.gz for gzip)')
+    .option('--conversations <n>', 'number of conversations', intArg('--conversations'), 1000)
+    .option('--seed <n>', 'random seed', intArg('--seed'), 42)
+    .addOption(new Option('--format <layout>', 'layout').choices(['native', 'openai', 'sharegpt', 'wildchat']).default('native'))
+    .option('--malformed-rate <r>', 'share of deliberately malformed lines', (v) => Number(v), 0)
+    .action(async (o) => {
+      const { writeCorpus } = await import('./generator.js');
+      const s = await writeCorpus(o.out, { seed: o.seed, conversations: o.conversations, format: o.format, malformedRate: o.malformedRate });
+      process.stderr.write(`wrote ${o.out}: ${JSON.stringify(s)}\n`);
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return EXIT.OK;
+  } catch (e) {
+    const err = e as { code?: string; exitCode?: number };
+    if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.OK : EXIT.USAGE;
+    }
+    if (e instanceof MinerError) {
+      process.stderr.write(`feedback-miner: ${e.message}\n`);
+      return e.code === 'READ_ONLY' ? EXIT.READ_ONLY : e.code === 'BAD_INPUT' || e.code === 'BAD_CONFIG' ? EXIT.BAD_INPUT : EXIT.FAILURE;
+    }
+    process.stderr.write(`feedback-miner: ${errorMessage(e)}\n`);
+    if (process.env.FEEDBACK_MINER_DEBUG) console.error(e);
+    return EXIT.FAILURE;
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});
