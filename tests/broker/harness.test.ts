@@ -1,0 +1,56 @@
+// The harness itself: a real broker starts, serves, survives kill()+restart() with its data, and stop() leaves
+// nothing behind.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { Kafka, logLevel } from 'kafkajs';
+import { startBroker } from './harness.js';
+
+function portOpen(hostPort: string): Promise<boolean> {
+  const [host, port] = hostPort.split(':');
+  return new Promise((resolve) => {
+    const socket = connect({ host, port: Number(port) });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+test('harness starts a real KRaft broker, restarts it after a crash, and stops it cleanly', async (t) => {
+  const broker = await startBroker({ numPartitions: 2 });
+  t.after(() => broker.stop());
+  t.diagnostic(`first start (format + JVM + ready): ${broker.startupMs} ms`);
+
+  const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const cluster = await admin.describeCluster();
+    assert.equal(cluster.brokers.length, 1);
+    assert.equal(`${cluster.brokers[0].host}:${cluster.brokers[0].port}`, broker.bootstrap);
+    await admin.createTopics({ topics: [{ topic: 'harness-check' }], waitForLeaders: true });
+    const meta = await admin.fetchTopicMetadata({ topics: ['harness-check'] });
+    assert.equal(meta.topics[0].partitions.length, 2, 'num.partitions option reaches the broker');
+  } finally {
+    await admin.disconnect();
+  }
+  assert.match(readFileSync(broker.logFile, 'utf8'), /Kafka Server started/);
+  assert.ok(existsSync(broker.logDir));
+
+  broker.kill();
+  await broker.restart();
+  t.diagnostic(`restart after kill: ${broker.startupMs} ms`);
+  const admin2 = kafka.admin();
+  await admin2.connect();
+  try {
+    assert.ok((await admin2.listTopics()).includes('harness-check'), 'topic survives a crash and restart');
+  } finally {
+    await admin2.disconnect();
+  }
+
+  const dir = broker.dir;
+  await broker.stop();
+  assert.equal(await portOpen(broker.bootstrap), false, 'listener closed after stop');
+  assert.equal(existsSync(dir), false, 'temp dir removed after stop');
+  await broker.stop(); // idempotent
+});
