@@ -1,0 +1,99 @@
+// Exact and near-duplicate removal: sha256 of normalised text, then MinHash signatures over word shingles with
+// LSH banding to find candidate pairs, confirmed by the estimated Jaccard similarity.
+import { createHash } from 'node:crypto';
+
+const NUM_HASHES = 128;
+const BANDS = 32; // 4 rows per band: pairs near 0.5 Jaccard already collide often, the estimate then decides
+
+export function normaliseText(s: string): string {
+  return s.toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+// murmur3 finaliser of (x xor seed): a cheap, well-mixed family of hash functions.
+function mix(x: number, seed: number): number {
+  let h = (x ^ seed) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+const SEEDS = Array.from({ length: NUM_HASHES }, (_, i) => mix(i + 1, 0x9e3779b9));
+
+export function shingles(text: string, size: number): Set<number> {
+  const words = normaliseText(text).split(' ').filter(Boolean);
+  const out = new Set<number>();
+  if (words.length <= size) {
+    out.add(fnv1a(words.join(' ')));
+    return out;
+  }
+  for (let i = 0; i + size <= words.length; i++) out.add(fnv1a(words.slice(i, i + size).join(' ')));
+  return out;
+}
+
+export function minhash(sh: Set<number>): Uint32Array {
+  const sig = new Uint32Array(NUM_HASHES).fill(0xffffffff);
+  for (const x of sh) {
+    for (let i = 0; i < NUM_HASHES; i++) {
+      const h = mix(x, SEEDS[i]);
+      if (h < sig[i]) sig[i] = h;
+    }
+  }
+  return sig;
+}
+
+export function estimatedJaccard(a: Uint32Array, b: Uint32Array): number {
+  let same = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+  return same / a.length;
+}
+
+/**
+ * Streaming deduplicator: `seen(text)` answers 'exact' | 'near' | null and remembers the text when it is new.
+ * Feed items in a stable order so the same item survives on every run.
+ */
+export class Deduplicator {
+  private exact = new Set<string>();
+  private sigs: Uint32Array[] = [];
+  private buckets = new Map<string, number[]>();
+
+  constructor(
+    private readonly threshold: number,
+    private readonly shingleSize: number,
+  ) {}
+
+  seen(text: string): 'exact' | 'near' | null {
+    const norm = normaliseText(text);
+    const digest = createHash('sha256').update(norm).digest('hex');
+    if (this.exact.has(digest)) return 'exact';
+    const sig = minhash(shingles(norm, this.shingleSize));
+    const rows = NUM_HASHES / BANDS;
+    const keys: string[] = [];
+    const candidates = new Set<number>();
+    for (let b = 0; b < BANDS; b++) {
+      const key = `${b}:${Array.from(sig.subarray(b * rows, (b + 1) * rows)).join(',')}`;
+      keys.push(key);
+      for (const idx of this.buckets.get(key) ?? []) candidates.add(idx);
+    }
+    for (const idx of candidates) if (estimatedJaccard(sig, this.sigs[idx]) >= this.threshold) return 'near';
+    this.exact.add(digest);
+    const idx = this.sigs.push(sig) - 1;
+    for (const key of keys) {
+      const list = this.buckets.get(key);
+      if (list) list.push(idx);
+      else this.buckets.set(key, [idx]);
+    }
+    return null;
+  }
+}

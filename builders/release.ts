@@ -1,0 +1,311 @@
+// Release writer: lays a BuildResult out as DIR/NAME/<version>/ (train/test files per output and format, a
+// manifest and a dataset card). Written to a temporary directory and renamed when whole; same input and config
+// give byte-identical files.
+import { createHash } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { BUILDERS_VERSION, FILE_TYPES, FORMATS, configHash, stableStringify, type FileType, type Format } from './config.js';
+import { FORMAT_SPECS, type OutputName } from './formats.js';
+import type { BuildResult } from './pipeline.js';
+import type { BuiltRecord } from './types.js';
+
+export const OUTPUT_NAMES = ['drift', 'drift_pairs', 'revision', 'ranked', 'kto'] as const satisfies readonly OutputName[];
+const SPLITS = ['train', 'test'] as const;
+
+export interface WriteReleaseOptions {
+  outDir: string;
+  name: string;
+  /** Explicit version; default is derived from the config hash, input watermark and content. */
+  version?: string;
+  result: BuildResult;
+  /** High-water mark of the input (e.g. max ingested ts or offset); the only time-like value in the files. */
+  inputWatermark?: string | null;
+  detectorVersions?: Record<string, string>;
+  manifestExtras?: Record<string, unknown>;
+  /** Called after each file is complete; a throw aborts the release (used to test crash safety). */
+  onFileWritten?: (relPath: string) => void | Promise<void>;
+}
+
+export interface ReleaseFile {
+  path: string;
+  rows: number | null;
+  bytes: number;
+  sha256: string;
+}
+
+export interface ReleaseInfo {
+  dir: string;
+  version: string;
+  /** True when an identical release already existed and nothing was written. */
+  existed: boolean;
+  files: ReleaseFile[];
+  manifest: Record<string, unknown>;
+}
+
+export class ReleaseExistsError extends Error {
+  readonly retriable = false;
+  constructor(dir: string) {
+    super(`release directory ${dir} already exists with different content; pick another version`);
+    this.name = 'ReleaseExistsError';
+  }
+}
+
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function outputRows(result: BuildResult, output: OutputName, split: 'train' | 'test'): BuiltRecord[] {
+  if (output === 'drift_pairs') return result.rows.drift[split].filter((r) => r.chosen);
+  return result.rows[output][split];
+}
+
+function countBy(rows: BuiltRecord[], key: (r: BuiltRecord) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of rows) out[key(r)] = (out[key(r)] ?? 0) + 1;
+  return out;
+}
+
+async function writeDurable(path: string, data: string): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function syncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Remove temp dirs left by crashed writers of this version (their pid is gone). */
+async function removeStaleTemps(nameDir: string, version: string): Promise<void> {
+  if (!existsSync(nameDir)) return;
+  for (const e of await readdir(nameDir)) {
+    const m = e.startsWith(`.tmp-${version}-`) ? /-(\d+)$/.exec(e) : null;
+    if (m && (Number(m[1]) === process.pid || !pidAlive(Number(m[1])))) await rm(join(nameDir, e), { recursive: true, force: true });
+  }
+}
+
+function datasetCard(name: string, version: string, manifest: Record<string, unknown>, configs: { config: string; files: Record<string, string> }[]): string {
+  const counts = manifest.counts as Record<string, { train: number; test: number }>;
+  const dropped = manifest.dropped as Record<string, Record<string, number>>;
+  const lines: string[] = ['---', 'configs:'];
+  for (const c of configs) {
+    lines.push(`- config_name: ${c.config}`, '  data_files:');
+    for (const [split, path] of Object.entries(c.files)) lines.push(`  - split: ${split}`, `    path: ${path}`);
+  }
+  lines.push('---', '', `# ${name} ${version}`, '');
+  lines.push(
+    'Preference data mined from implicit user feedback in chat logs (feedback-miner). Every text passed PII and',
+    'secret redaction (typed placeholders such as `[EMAIL]`), exact and near-duplicate removal, benchmark',
+    'decontamination when configured, a per-user cap, and a train/test split by conversation hash.',
+    '',
+    '## Outputs',
+    '',
+    '| output | what it is | train | test |',
+    '|---|---|---|---|',
+  );
+  const what: Record<string, string> = {
+    drift: 'DRIFT rows: prompt, rejected (logged DSAT answer), user_preference (the complaint); sample chosen from the policy being trained',
+    drift_pairs: 'DRIFT rows whose chosen was filled from an endpoint',
+    revision: 'DSAT answer (rejected) vs the later revision that drew SAT (chosen)',
+    ranked: 'best vs worst scored candidate for one prompt (regenerations or supplied candidates)',
+    kto: 'unpaired rows: SAT answers label true, DSAT answers label false',
+  };
+  for (const [out, c] of Object.entries(counts)) lines.push(`| ${out} | ${what[out]} | ${c.train} | ${c.test} |`);
+  lines.push('', '## Formats', '');
+  lines.push(
+    '- `trl`: TRL conversational (`prompt`/`chosen`/`rejected` message lists; KTO `prompt`/`completion`/`label`).',
+    '- `openai`: OpenAI preference fine-tuning (`input.messages`, `preferred_output`, `non_preferred_output`).',
+    '- `openrlhf`: OpenRLHF keys: `--prompt_key prompt --chosen_key chosen --rejected_key rejected --apply_chat_template` (optional `margin`);',
+    '  KTO `--output_key output --label_key label --apply_chat_template` (`output` is the whole conversation, `label` 1/0).',
+    '',
+    'Audit columns (ignored by trainers): `id, source_method, conversation_id, turn_index, policy_version, signal,',
+    'category, confidence, user_hash, len_chosen, len_rejected`.',
+    '',
+    '## Rows dropped by filter',
+    '',
+    '| filter | ' + Object.keys(Object.values(dropped)[0] ?? {}).join(' | ') + ' |',
+    '|---|' + Object.keys(Object.values(dropped)[0] ?? {}).map(() => '---|').join(''),
+  );
+  for (const [f, per] of Object.entries(dropped)) lines.push(`| ${f} | ${Object.values(per).join(' | ')} |`);
+  lines.push(
+    '',
+    '## Caveats',
+    '',
+    '- Labels come from implicit feedback (selection bias: people speak up when unhappy); treat them as noisy.',
+    '- Logged answers are on-policy negatives only for the `policy_version` that produced them.',
+    '- See manifest.json for counts per category and policy version, the length-bias report and file hashes.',
+    '',
+  );
+  return lines.join('\n');
+}
+
+export async function writeRelease(opts: WriteReleaseOptions): Promise<ReleaseInfo> {
+  const { result } = opts;
+  const cfg = result.config;
+  if (!SAFE_NAME.test(opts.name)) throw new Error(`release name "${opts.name}" must match ${SAFE_NAME}`);
+  const cHash = configHash(cfg);
+  const watermark = opts.inputWatermark ?? null;
+
+  // Row bodies for every file, computed up front: they fix the content digest and hence the version.
+  const formats = FORMATS.filter((f) => cfg.formats.includes(f));
+  const fileTypes = FILE_TYPES.filter((t) => cfg.fileTypes.includes(t));
+  const planned: { output: OutputName; format: Format; split: 'train' | 'test'; body: string; rows: number; columns: Record<string, string> }[] = [];
+  const skipped: Record<string, number> = {};
+  const hasDrift = cfg.builders.includes('drift');
+  for (const output of OUTPUT_NAMES) {
+    const builder = output === 'drift_pairs' ? 'drift' : output;
+    if (!cfg.builders.includes(builder)) continue;
+    if (output === 'drift_pairs' && !(hasDrift && [...result.rows.drift.train, ...result.rows.drift.test].some((r) => r.chosen))) continue;
+    for (const format of formats) {
+      const spec = FORMAT_SPECS[output][format];
+      if (!spec) continue;
+      for (const split of SPLITS) {
+        const recs = outputRows(result, output, split);
+        const lines: string[] = [];
+        for (const r of recs) {
+          const row = spec.row(r);
+          if (row) lines.push(JSON.stringify(row));
+          else skipped[`${output}/${format}`] = (skipped[`${output}/${format}`] ?? 0) + 1;
+        }
+        planned.push({ output, format, split, body: lines.map((l) => l + '\n').join(''), rows: lines.length, columns: spec.columns });
+      }
+    }
+  }
+  const contentDigest = sha256(planned.map((p) => `${p.output}/${p.format}/${p.split}\n${p.body}`).join('\u0000'));
+  const version = opts.version ?? `v${sha256(`${cHash}\u0000${watermark ?? ''}\u0000${contentDigest}`).slice(0, 12)}`;
+  if (!SAFE_NAME.test(version)) throw new Error(`release version "${version}" must match ${SAFE_NAME}`);
+
+  const nameDir = join(opts.outDir, opts.name);
+  const finalDir = join(nameDir, version);
+  if (existsSync(finalDir)) {
+    const manifest = JSON.parse(await readFile(join(finalDir, 'manifest.json'), 'utf8'));
+    if (manifest.content_digest !== contentDigest || manifest.config_hash !== cHash) throw new ReleaseExistsError(finalDir);
+    return { dir: finalDir, version, existed: true, files: manifest.files, manifest };
+  }
+  await mkdir(nameDir, { recursive: true });
+  await removeStaleTemps(nameDir, version);
+  const tmpDir = join(nameDir, `.tmp-${version}-${process.pid}`);
+  await mkdir(tmpDir, { recursive: true });
+
+  const files: ReleaseFile[] = [];
+  const record = async (rel: string, rows: number | null) => {
+    const buf = await readFile(join(tmpDir, rel));
+    files.push({ path: rel, rows, bytes: buf.length, sha256: sha256(buf) });
+    await opts.onFileWritten?.(rel);
+  };
+  const db = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const conn = await db.connect();
+  try {
+    const cardConfigs: { config: string; files: Record<string, string> }[] = [];
+    for (const p of planned) {
+      const base = `${p.output}/${p.format}/${p.split}`;
+      await mkdir(dirname(join(tmpDir, base)), { recursive: true });
+      const jsonlPath = join(tmpDir, `${base}.jsonl`);
+      await writeDurable(jsonlPath, p.body);
+      if (fileTypes.includes('jsonl')) await record(`${base}.jsonl`, p.rows);
+      if (fileTypes.includes('parquet')) {
+        // DuckDB turns the JSONL into Parquet with explicit types, so message lists become list<struct<role,
+        // content>> even when a split is empty; one thread keeps row order and bytes stable.
+        const cols = Object.entries(p.columns)
+          .map(([k, t]) => `'${k}': '${t}'`)
+          .join(', ');
+        const sqlPath = (s: string) => `'${s.replace(/'/g, "''")}'`;
+        await conn.run(
+          `COPY (SELECT * FROM read_json(${sqlPath(jsonlPath)}, format='newline_delimited', columns={${cols}}, maximum_object_size=1073741824)) ` +
+            `TO ${sqlPath(join(tmpDir, `${base}.parquet`))} (FORMAT parquet, COMPRESSION zstd)`,
+        );
+        await syncPath(join(tmpDir, `${base}.parquet`));
+        await record(`${base}.parquet`, p.rows);
+      }
+      if (!fileTypes.includes('jsonl')) await rm(jsonlPath);
+      if (p.split === 'test') {
+        const ext = fileTypes.includes('jsonl') ? 'jsonl' : 'parquet';
+        cardConfigs.push({
+          config: `${p.output}_${p.format}`,
+          files: { train: `${p.output}/${p.format}/train.${ext}`, test: `${p.output}/${p.format}/test.${ext}` },
+        });
+      }
+    }
+
+    const outputs = [...new Set(planned.map((p) => p.output))];
+    const counts: Record<string, unknown> = {};
+    for (const o of outputs) {
+      const all = [...outputRows(result, o, 'train'), ...outputRows(result, o, 'test')];
+      counts[o] = {
+        train: outputRows(result, o, 'train').length,
+        test: outputRows(result, o, 'test').length,
+        by_category: countBy(all, (r) => r.meta.category ?? 'none'),
+        by_policy_version: countBy(all, (r) => r.meta.policy_version ?? 'unknown'),
+        ...(o === 'kto' ? { by_label: countBy(all, (r) => String(r.label)) } : {}),
+      };
+    }
+    const manifestBase = {
+      name: opts.name,
+      version,
+      builders_version: BUILDERS_VERSION,
+      config: cfg,
+      config_hash: cHash,
+      input_watermark: watermark,
+      content_digest: contentDigest,
+      conversations: result.conversations,
+      detector_versions: opts.detectorVersions ?? {},
+      counts,
+      dropped: result.dropped,
+      skipped_by_format: skipped,
+      redactions: result.redactions,
+      length_report: result.lengthReport,
+      drift_chosen_fill: result.chosenFill,
+      extras: opts.manifestExtras ?? {},
+    };
+    await writeDurable(join(tmpDir, 'README.md'), datasetCard(opts.name, version, manifestBase, cardConfigs));
+    await record('README.md', null);
+    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const manifest = { ...manifestBase, files };
+    await writeDurable(join(tmpDir, 'manifest.json'), stableStringify(manifest, 2) + '\n');
+    await opts.onFileWritten?.('manifest.json');
+    await syncPath(tmpDir);
+    if (existsSync(finalDir)) throw new ReleaseExistsError(finalDir); // another writer finished first
+    await rename(tmpDir, finalDir);
+    await syncPath(nameDir);
+    return { dir: finalDir, version, existed: false, files, manifest };
+  } catch (e) {
+    await rm(tmpDir, { recursive: true, force: true });
+    throw e;
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}
+
+/** Check every file of a written release against its manifest hash; returns the mismatching paths. */
+export async function verifyRelease(dir: string): Promise<string[]> {
+  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { files: ReleaseFile[] };
+  const bad: string[] = [];
+  for (const f of manifest.files) {
+    const p = join(dir, f.path);
+    if (!existsSync(p) || (await stat(p)).size !== f.bytes || sha256(await readFile(p)) !== f.sha256) bad.push(f.path);
+  }
+  return bad;
+}
