@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Conversation, IngestRecord, Reject, Role, StoredFeedback, StoredTurn } from './model.js';
 import type { NamedSignal, Verdict, AssistantTurnContext } from '../detectors/types.js';
 import { isAmbiguous } from '../detectors/types.js';
+import type { JudgedConversation } from '../builders/types.js';
 import { hashUserKey } from './hash.js';
 import { MinerError, errorMessage } from './errors.js';
 
@@ -144,9 +145,9 @@ export class Store {
     await this.conn.run(`CREATE OR REPLACE TEMP TABLE touched (conversation_id VARCHAR)`);
     return new IngestSession(
       this,
-      await this.conn.createAppender('stg_turns', 'temp'),
-      await this.conn.createAppender('stg_feedback', 'temp'),
-      await this.conn.createAppender('stg_rejects', 'temp'),
+      await this.conn.createAppender('stg_turns', 'main', 'temp'),
+      await this.conn.createAppender('stg_feedback', 'main', 'temp'),
+      await this.conn.createAppender('stg_rejects', 'main', 'temp'),
       this.salt,
     );
   }
@@ -158,6 +159,15 @@ export class Store {
    * scope 'touched': conversations changed by the last merge; 'all': every conversation.
    */
   async *conversations(scope: 'touched' | 'all' | { where: string } = 'all', pageSize = 2000): AsyncGenerator<Conversation> {
+    for await (const j of this.judgedConversations(scope, pageSize, false)) yield j.conversation;
+  }
+
+  /** Like conversations(), with each judged assistant message's stored verdict attached (for the builders). */
+  async *judgedConversations(
+    scope: 'touched' | 'all' | { where: string } = 'all',
+    pageSize = 2000,
+    withVerdicts = true,
+  ): AsyncGenerator<JudgedConversation> {
     const filter =
       scope === 'touched'
         ? 'WHERE t.conversation_id IN (SELECT conversation_id FROM touched)'
@@ -172,8 +182,9 @@ export class Store {
         FROM feedback_events GROUP BY message_id)
       SELECT t.conversation_id, t.turn_index, t.message_id, t.role, t.content,
              strftime(t.ts, '%Y-%m-%dT%H:%M:%S.%gZ') AS ts, t.policy_version, t.user_hash, t.metadata::VARCHAR AS metadata,
-             fb.events
-      FROM turns t LEFT JOIN fb USING (message_id)
+             fb.events, ${withVerdicts ? `CASE WHEN v.message_id IS NULL THEN NULL ELSE to_json(struct_pack(label := v.label,
+               dsatScore := v.dsat_score, categories := v.categories, confidence := v.confidence, agreed := v.agreed))::VARCHAR END` : 'NULL'} AS verdict
+      FROM turns t LEFT JOIN fb USING (message_id) ${withVerdicts ? 'LEFT JOIN verdicts v USING (message_id)' : ''}
       ${filter}
 `;
     await this.conn.run("SET TimeZone = 'UTC'");
@@ -185,7 +196,7 @@ export class Store {
       SELECT conv.page, q.* FROM (${sql}) q JOIN conv USING (conversation_id)
       ORDER BY conv.page, q.conversation_id, q.turn_index`);
     const pages = Number((await this.rows<{ n: bigint | null }>('SELECT max(page) AS n FROM read_scope'))[0].n ?? -1);
-    let current: Conversation | null = null;
+    let current: JudgedConversation | null = null;
     for (let page = 0; page <= pages; page++) {
       const reader = await this.conn.runAndReadAll(
         `SELECT * EXCLUDE (page) FROM read_scope WHERE page = ${page} ORDER BY conversation_id, turn_index`,
@@ -194,9 +205,9 @@ export class Store {
       const n = reader.currentRowCount;
       for (let i = 0; i < n; i++) {
         const conversationId = cols[0][i] as string;
-        if (!current || current.conversationId !== conversationId) {
+        if (!current || current.conversation.conversationId !== conversationId) {
           if (current) yield current;
-          current = { conversationId, turns: [], feedback: new Map() };
+          current = { conversation: { conversationId, turns: [], feedback: new Map() }, verdicts: new Map() };
         }
         const meta = cols[8][i] as string | null;
         const turn: StoredTurn = {
@@ -210,11 +221,16 @@ export class Store {
           userHash: (cols[7][i] as string | null) ?? null,
           metadata: meta && meta !== '{}' ? JSON.parse(meta) : {},
         };
-        current.turns.push(turn);
+        current.conversation.turns.push(turn);
+        const verdict = cols[10][i] as string | null;
+        if (verdict) {
+          const v = JSON.parse(verdict) as Verdict;
+          current.verdicts.set(turn.messageId, { ...v, categories: v.categories ?? [], agreed: v.agreed ?? [] });
+        }
         const events = cols[9][i] as string | null;
         if (events) {
           const parsed = JSON.parse(events) as Array<{ e: string; k: string; v: number | null; t: string | null; u: string | null }>;
-          current.feedback.set(
+          current.conversation.feedback.set(
             turn.messageId,
             parsed.map((p): StoredFeedback => ({ eventId: p.e, messageId: turn.messageId, kind: p.k, value: p.v, ts: p.t, userHash: p.u })),
           );
@@ -222,24 +238,6 @@ export class Store {
       }
     }
     if (current) yield current;
-  }
-
-  /** Verdicts by message id for the conversations in scope (for the builders). */
-  async verdictsFor(scope: 'all' | 'touched' = 'all'): Promise<Map<string, Verdict>> {
-    const filter = scope === 'touched' ? 'WHERE conversation_id IN (SELECT conversation_id FROM touched)' : '';
-    const rows = await this.rows<{ message_id: string; label: string; dsat_score: number; categories: string[] | null; confidence: number; agreed: string[] | null }>(
-      `SELECT message_id, label, dsat_score, categories, confidence, agreed FROM verdicts ${filter}`,
-    );
-    const out = new Map<string, Verdict>();
-    for (const r of rows)
-      out.set(r.message_id, {
-        label: r.label as Verdict['label'],
-        dsatScore: r.dsat_score,
-        categories: (r.categories ?? []) as Verdict['categories'],
-        confidence: r.confidence,
-        agreed: r.agreed ?? [],
-      });
-    return out;
   }
 
   // ---------------------------------------------------------------- detections

@@ -1,0 +1,156 @@
+// The jobs behind `mine`, `ingest`, `detect` and `build`: each opens the store, runs its stages in one transaction
+// (so a crash leaves nothing half-written), and returns a summary the CLI prints.
+import { join } from 'node:path';
+import { Store } from './store.js';
+import { detectStored, ingestFiles, RejectsWriter, type DetectSummary, type IngestSummary } from './pipeline.js';
+import { loadConfig, type RunConfig } from './config.js';
+import { defaultReleasesDir } from './paths.js';
+import type { Layout } from '../connectors/formats.js';
+import { buildRelease, writeRelease, type ReleaseInfo } from '../builders/index.js';
+import { createDetectors } from '../detectors/registry.js';
+
+export interface MineOptions {
+  inputs: string[];
+  db: string;
+  out: string;
+  format?: Layout | 'auto';
+  name: string;
+  configFile?: string;
+  rejectsPath: string | null;
+  build: boolean;
+  progress?: boolean;
+}
+
+export interface BuildSummary {
+  path: string;
+  version: string;
+  rows: Record<string, { train: number; test: number }>;
+  dropped: Record<string, number>;
+}
+
+export interface MineSummary {
+  db: string;
+  ingest: Omit<IngestSummary, 'merge'>;
+  conversations: number;
+  turns: number;
+  detect: DetectSummary;
+  release: BuildSummary | null;
+  seconds: Record<string, number>;
+}
+
+const since = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
+
+async function storeTotals(store: Store): Promise<{ conversations: number; turns: number }> {
+  const r = await store.rows<{ c: bigint; t: bigint }>('SELECT count(DISTINCT conversation_id) c, count(*) t FROM turns');
+  return { conversations: Number(r[0].c), turns: Number(r[0].t) };
+}
+
+export async function runMine(o: MineOptions): Promise<MineSummary> {
+  const config = loadConfig(o.configFile);
+  createDetectors(config.detectors); // fail on a bad detector config before reading any input
+  const store = await Store.open(o.db);
+  const seconds: Record<string, number> = {};
+  try {
+    const rejects = new RejectsWriter(o.rejectsPath);
+    const { ingest, detect } = await store.transaction(async () => {
+      let t0 = process.hrtime.bigint();
+      const { merge: _merge, ...ingest } = await ingestFiles(store, o.inputs, rejects, { format: o.format });
+      seconds.ingest = since(t0);
+      t0 = process.hrtime.bigint();
+      const detect = await detectStored(store, 'touched', config.detectors);
+      seconds.detect = since(t0);
+      return { ingest, detect };
+    });
+    await rejects.close();
+    let release: BuildSummary | null = null;
+    if (o.build) {
+      const t0 = process.hrtime.bigint();
+      release = await buildFromStore(store, join(o.out, 'releases'), o.name, config);
+      seconds.build = since(t0);
+    }
+    return { db: o.db, ingest, ...(await storeTotals(store)), detect, release, seconds };
+  } finally {
+    store.close();
+  }
+}
+
+export async function runIngestOnly(o: { inputs: string[]; db: string; format?: Layout | 'auto'; rejectsPath: string | null }) {
+  const store = await Store.open(o.db);
+  try {
+    const rejects = new RejectsWriter(o.rejectsPath);
+    const { merge: _m, ...summary } = await store.transaction(() => ingestFiles(store, o.inputs, rejects, { format: o.format }));
+    await rejects.close();
+    return summary;
+  } finally {
+    store.close();
+  }
+}
+
+export async function runDetectOnly(o: { db: string; configFile?: string }): Promise<DetectSummary> {
+  const config = loadConfig(o.configFile);
+  const store = await Store.open(o.db);
+  try {
+    return await store.transaction(() => detectStored(store, 'all', config.detectors));
+  } finally {
+    store.close();
+  }
+}
+
+export async function runBuildOnly(o: { db: string; releasesDir?: string; name: string; configFile?: string }): Promise<BuildSummary> {
+  const config = loadConfig(o.configFile);
+  const store = await Store.open(o.db);
+  try {
+    return await buildFromStore(store, o.releasesDir ?? defaultReleasesDir(), o.name, config);
+  } finally {
+    store.close();
+  }
+}
+
+/** Stream judged conversations from the store through the builders and write one atomic release. */
+export async function buildFromStore(store: Store, releasesDir: string, name: string, config: RunConfig): Promise<BuildSummary> {
+  const watermark = await store.rows<{ w: string | null; n: bigint }>(
+    "SELECT strftime(max(ts), '%Y-%m-%dT%H:%M:%S.%gZ') w, count(*) n FROM turns",
+  );
+  const detectorVersions = await store.rows<{ detector: string; detector_version: string }>(
+    'SELECT DISTINCT detector, detector_version FROM signals ORDER BY 1, 2',
+  );
+  const result = await buildRelease(store.judgedConversations('all'), config.release);
+  const info: ReleaseInfo = await writeRelease({
+    outDir: releasesDir,
+    name,
+    result,
+    inputWatermark: { maxTurnTs: watermark[0].w, turns: Number(watermark[0].n) },
+    detectorVersions: Object.fromEntries(detectorVersions.map((d) => [d.detector, d.detector_version])),
+  });
+  const rows: BuildSummary['rows'] = {};
+  for (const [b, r] of Object.entries(result.rows)) rows[b] = { train: r.train.length, test: r.test.length };
+  const dropped: Record<string, number> = {};
+  for (const [f, per] of Object.entries(result.dropped)) dropped[f] = Object.values(per).reduce((a, b) => a + b, 0);
+  return { path: info.path, version: info.version, rows, dropped };
+}
+
+export function formatMineSummary(s: MineSummary): string {
+  const lines: string[] = [];
+  const i = s.ingest;
+  lines.push(`feedback-miner mine — store ${s.db}`);
+  lines.push(`  read      ${i.files} file(s), ${i.linesRead} lines`);
+  lines.push(`  stored    ${i.turnsInserted} new turns, ${i.eventsInserted} new feedback events (${i.replays} already stored)`);
+  lines.push(`  rejected  ${i.rejected}${i.rejectsFile ? `  -> ${i.rejectsFile}` : ''}`);
+  lines.push(`  store     ${s.conversations} conversations, ${s.turns} turns`);
+  const d = s.detect;
+  lines.push(`  judged    ${d.assistantTurns} assistant turns in ${d.conversations} conversations: ` +
+    ['sat', 'dsat', 'neutral'].map((l) => `${l} ${d.byLabel[l] ?? 0}`).join(', ') + `; ambiguous ${d.ambiguous}`);
+  for (const label of ['dsat', 'sat']) {
+    const cats = Object.entries(d.byCategory).filter(([k]) => k.startsWith(label + ':')).sort((a, b) => b[1] - a[1]);
+    if (cats.length) lines.push(`  ${label.toUpperCase().padEnd(9)} ` + cats.map(([k, n]) => `${k.slice(label.length + 1)} ${n}`).join(', '));
+  }
+  if (s.release) {
+    const r = s.release;
+    lines.push(`  release   ${r.path}`);
+    lines.push('            ' + Object.entries(r.rows).map(([b, n]) => `${b} ${n.train}+${n.test}`).join(', ') + ' (train+test rows)');
+    const dropped = Object.entries(r.dropped).filter(([, n]) => n > 0);
+    if (dropped.length) lines.push('  dropped   ' + dropped.map(([f, n]) => `${f} ${n}`).join(', '));
+  }
+  lines.push(`  time      ` + Object.entries(s.seconds).map(([k, v]) => `${k} ${v.toFixed(2)}s`).join(', '));
+  return lines.join('\n') + '\n';
+}
