@@ -24,6 +24,8 @@ export interface MineOptions {
 export interface BuildSummary {
   path: string;
   version: string;
+  /** An identical release was already there; nothing was rewritten. */
+  existed: boolean;
   rows: Record<string, { train: number; test: number }>;
   dropped: Record<string, number>;
 }
@@ -119,14 +121,14 @@ export async function buildFromStore(store: Store, releasesDir: string, name: st
     outDir: releasesDir,
     name,
     result,
-    inputWatermark: { maxTurnTs: watermark[0].w, turns: Number(watermark[0].n) },
+    inputWatermark: `turns=${Number(watermark[0].n)};max_ts=${watermark[0].w ?? 'none'}`,
     detectorVersions: Object.fromEntries(detectorVersions.map((d) => [d.detector, d.detector_version])),
   });
   const rows: BuildSummary['rows'] = {};
   for (const [b, r] of Object.entries(result.rows)) rows[b] = { train: r.train.length, test: r.test.length };
   const dropped: Record<string, number> = {};
   for (const [f, per] of Object.entries(result.dropped)) dropped[f] = Object.values(per).reduce((a, b) => a + b, 0);
-  return { path: info.path, version: info.version, rows, dropped };
+  return { path: info.dir, version: info.version, existed: info.existed, rows, dropped };
 }
 
 export function formatMineSummary(s: MineSummary): string {
