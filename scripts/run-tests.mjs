@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const roots = process.argv.slice(2);
-const defaults = ['src', 'connectors', 'detectors', 'builders', 'tests'];
+const defaults = ['src', 'connectors', 'detectors', 'builders', 'sql', 'tests'];
 const files = [];
 function walk(p) {
   const st = statSync(p, { throwIfNoEntry: false });

@@ -1,0 +1,94 @@
+// Each analyst view on a small store with known contents.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Store } from '../src/store.js';
+
+async function known(): Promise<Store> {
+  const s = await Store.open(':memory:', { salt: 'x' });
+  const turn = (c: string, i: number, role: string, content: string, pv: string | null, day: string) =>
+    `('${c}', ${i}, '${c}:${i}', '${role}', '${content.replace(/'/g, "''")}', TIMESTAMPTZ '${day} 10:00:00+00', ${pv ? `'${pv}'` : 'NULL'}, NULL, '{}', 'f', 1)`;
+  const rows: string[] = [];
+  // Day 1, policy A: 4 judged responses, 1 dsat, 2 sat. Day 2, policy B: 2 judged, 2 dsat.
+  for (let c = 0; c < 4; c++) rows.push(turn(`a${c}`, 0, 'user', 'q', null, '2026-11-01'), turn(`a${c}`, 1, 'assistant', c === 0 ? 'Great question! Here you go. Bye! 😊' : 'answer', 'A', '2026-11-01'), turn(`a${c}`, 2, 'user', 'next', null, '2026-11-01'));
+  for (let c = 0; c < 2; c++) rows.push(turn(`b${c}`, 0, 'user', 'q', null, '2026-11-02'), turn(`b${c}`, 1, 'assistant', 'If this helped, please like it! answer', 'B', '2026-11-02'));
+  await s.run(`INSERT INTO turns VALUES ${rows.join(',')}`);
+  const v = (m: string, label: string, cats: string, pv: string) => `('${m}', '${m.split(':')[0]}', 1, '${label}', ${label === 'dsat' ? 0.9 : 0.1}, ${cats}, 0.8, ['wildfeedback'], '${pv}', '1')`;
+  await s.run(`INSERT INTO verdicts VALUES ${[
+    v('a0:1', 'dsat', "['factual_error']", 'A'),
+    v('a1:1', 'sat', "['gratitude']", 'A'),
+    v('a2:1', 'sat', "['gratitude', 'praise']", 'A'),
+    v('a3:1', 'neutral', '[]', 'A'),
+    v('b0:1', 'dsat', "['revision']", 'B'),
+    v('b1:1', 'dsat', "['factual_error']", 'B'),
+  ].join(',')}`);
+  await s.run(`INSERT INTO feedback_events VALUES ('e1', 'a1:1', 'love', 1, NULL, NULL, '{}', 'f', 1), ('e2', 'a1:1', 'love', 1, NULL, NULL, '{}', 'f', 2)`);
+  await s.run(`INSERT INTO signals VALUES
+    ('a0:1', 'a0', 1, 'wildfeedback', '1', 'dsat', false, 'factual_error', 0.9, 0.8, ''),
+    ('a0:1', 'a0', 1, 'explicit', '1', 'dsat', false, NULL, 0.6, 0.5, ''),
+    ('a1:1', 'a1', 1, 'wildfeedback', '1', 'sat', false, 'gratitude', 0.9, 0.8, ''),
+    ('a1:1', 'a1', 1, 'explicit', '1', 'dsat', false, NULL, 0.6, 0.5, ''),
+    ('a2:1', 'a2', 1, 'explicit', '1', NULL, true, NULL, NULL, NULL, 'unsure')`);
+  return s;
+}
+
+test('v_daily_rates: rates per day and policy with Wilson bounds around them', async () => {
+  const s = await known();
+  const r = await s.rows<Record<string, number | string>>('SELECT day::VARCHAR AS day, policy_version, judged::INT AS judged, dsat::INT AS dsat, sat::INT AS sat, dsat_rate, dsat_rate_low, dsat_rate_high FROM v_daily_rates');
+  assert.equal(r.length, 2);
+  assert.deepEqual([r[0].day, r[0].policy_version, r[0].judged, r[0].dsat, r[0].sat], ['2026-11-01', 'A', 4, 1, 2]);
+  assert.equal(r[0].dsat_rate, 0.25);
+  assert.ok((r[0].dsat_rate_low as number) < 0.25 && (r[0].dsat_rate_high as number) > 0.25);
+  // Wilson 95 % interval for 1/4 is about [0.046, 0.699].
+  assert.ok(Math.abs((r[0].dsat_rate_low as number) - 0.0456) < 0.002);
+  assert.ok(Math.abs((r[0].dsat_rate_high as number) - 0.6994) < 0.002);
+  assert.equal(r[1].dsat_rate, 1);
+  s.close();
+});
+
+test('v_category_mix counts categories within each label', async () => {
+  const s = await known();
+  const r = await s.rows<{ label: string; category: string; n: bigint; share: number }>('SELECT * FROM v_category_mix');
+  const dsat = r.filter((x) => x.label === 'dsat');
+  assert.deepEqual(dsat.map((x) => [x.category, Number(x.n)]), [['factual_error', 2], ['revision', 1]]);
+  assert.ok(Math.abs(dsat[0].share - 2 / 3) < 1e-9);
+  assert.deepEqual(r.filter((x) => x.label === 'sat').map((x) => [x.category, Number(x.n)]), [['gratitude', 2], ['praise', 1]]);
+  s.close();
+});
+
+test('v_policy_scorecard: SAT, DSAT and Love rates per policy (a message loved twice counts once)', async () => {
+  const s = await known();
+  const r = await s.rows<{ policy_version: string; responses: bigint; sat_rate: number; dsat_rate: number; love_rate: number }>('SELECT * FROM v_policy_scorecard');
+  assert.deepEqual(r.map((x) => [x.policy_version, Number(x.responses), x.sat_rate, x.dsat_rate, x.love_rate]), [['A', 4, 0.5, 0.25, 0.25], ['B', 2, 0, 1, 0]]);
+  s.close();
+});
+
+test('v_detector_agreement compares detectors that both fired, ignoring ambiguous signals', async () => {
+  const s = await known();
+  const r = await s.rows<{ detector_a: string; detector_b: string; both_fired: bigint; agree: bigint; agreement: number }>('SELECT * FROM v_detector_agreement');
+  assert.deepEqual(r.map((x) => [x.detector_a, x.detector_b, Number(x.both_fired), Number(x.agree), x.agreement]), [['explicit', 'wildfeedback', 2, 1, 0.5]]);
+  s.close();
+});
+
+test('v_reward_hacking rates farewells, begging, gushing and emoji per policy', async () => {
+  const s = await known();
+  const r = await s.rows<{ policy_version: string; farewell_rate: number; begging_rate: number; gushing_rate: number; emoji_per_1k_chars: number }>('SELECT * FROM v_reward_hacking');
+  const a = r.find((x) => x.policy_version === 'A')!;
+  const b = r.find((x) => x.policy_version === 'B')!;
+  assert.equal(a.farewell_rate, 0.25);
+  assert.equal(a.gushing_rate, 0.25);
+  assert.equal(a.begging_rate, 0);
+  assert.ok(a.emoji_per_1k_chars > 0);
+  assert.equal(b.begging_rate, 1);
+  assert.equal(b.farewell_rate, 0);
+  assert.equal(b.emoji_per_1k_chars, 0);
+  s.close();
+});
+
+test('v_response_verdicts shows the response next to the user follow-up', async () => {
+  const s = await known();
+  const r = await s.rows<{ message_id: string; response: string; follow_up: string | null }>("SELECT message_id, response, follow_up FROM v_response_verdicts ORDER BY message_id");
+  assert.equal(r.length, 6);
+  assert.equal(r[1].follow_up, 'next');
+  assert.equal(r.find((x) => x.message_id === 'b0:1')!.follow_up, null);
+  s.close();
+});
