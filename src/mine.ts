@@ -33,18 +33,34 @@ export interface BuildSummary {
 export interface MineSummary {
   db: string;
   ingest: Omit<IngestSummary, 'merge'>;
-  conversations: number;
-  turns: number;
   detect: DetectSummary;
+  store: StoreTotals;
   release: BuildSummary | null;
   seconds: Record<string, number>;
 }
 
 const since = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 
-async function storeTotals(store: Store): Promise<{ conversations: number; turns: number }> {
+export interface StoreTotals {
+  conversations: number;
+  turns: number;
+  /** Verdicts in the whole store (not only this run's), by label and by label:category. */
+  verdicts: Record<string, number>;
+  categories: Record<string, number>;
+}
+
+async function storeTotals(store: Store): Promise<StoreTotals> {
   const r = await store.rows<{ c: bigint; t: bigint }>('SELECT count(DISTINCT conversation_id) c, count(*) t FROM turns');
-  return { conversations: Number(r[0].c), turns: Number(r[0].t) };
+  const labels = await store.rows<{ label: string; n: bigint }>('SELECT label, count(*) n FROM verdicts GROUP BY 1 ORDER BY 1');
+  const cats = await store.rows<{ k: string; n: bigint }>(
+    "SELECT label || ':' || c AS k, count(*) n FROM (SELECT label, unnest(categories) c FROM verdicts WHERE label <> 'neutral') GROUP BY 1 ORDER BY 2 DESC, 1",
+  );
+  return {
+    conversations: Number(r[0].c),
+    turns: Number(r[0].t),
+    verdicts: Object.fromEntries(labels.map((x) => [x.label, Number(x.n)])),
+    categories: Object.fromEntries(cats.map((x) => [x.k, Number(x.n)])),
+  };
 }
 
 export async function runMine(o: MineOptions): Promise<MineSummary> {
@@ -70,7 +86,7 @@ export async function runMine(o: MineOptions): Promise<MineSummary> {
       release = await buildFromStore(store, join(o.out, 'releases'), o.name, config);
       seconds.build = since(t0);
     }
-    return { db: o.db, ingest, ...(await storeTotals(store)), detect, release, seconds };
+    return { db: o.db, ingest, detect, store: await storeTotals(store), release, seconds };
   } finally {
     store.close();
   }
@@ -138,17 +154,18 @@ export function formatMineSummary(s: MineSummary): string {
   lines.push(`  read      ${i.files} file(s), ${i.linesRead} lines`);
   lines.push(`  stored    ${i.turnsInserted} new turns, ${i.eventsInserted} new feedback events (${i.replays} already stored)`);
   lines.push(`  rejected  ${i.rejected}${i.rejectsFile ? `  -> ${i.rejectsFile}` : ''}`);
-  lines.push(`  store     ${s.conversations} conversations, ${s.turns} turns`);
   const d = s.detect;
-  lines.push(`  judged    ${d.assistantTurns} assistant turns in ${d.conversations} conversations: ` +
-    ['sat', 'dsat', 'neutral'].map((l) => `${l} ${d.byLabel[l] ?? 0}`).join(', ') + `; ambiguous ${d.ambiguous}`);
+  lines.push(`  judged    ${d.assistantTurns} assistant turns in ${d.conversations} new or changed conversations (${d.ambiguous} ambiguous for the rules)`);
+  const t = s.store;
+  lines.push(`  store     ${t.conversations} conversations, ${t.turns} turns; verdicts: ` +
+    ['sat', 'dsat', 'neutral'].map((l) => `${l.toUpperCase()} ${t.verdicts[l] ?? 0}`).join(', '));
   for (const label of ['dsat', 'sat']) {
-    const cats = Object.entries(d.byCategory).filter(([k]) => k.startsWith(label + ':')).sort((a, b) => b[1] - a[1]);
+    const cats = Object.entries(t.categories).filter(([k]) => k.startsWith(label + ':'));
     if (cats.length) lines.push(`  ${label.toUpperCase().padEnd(9)} ` + cats.map(([k, n]) => `${k.slice(label.length + 1)} ${n}`).join(', '));
   }
   if (s.release) {
     const r = s.release;
-    lines.push(`  release   ${r.path}`);
+    lines.push(`  release   ${r.path}${r.existed ? '  (unchanged: an identical release was already there)' : ''}`);
     lines.push('            ' + Object.entries(r.rows).map(([b, n]) => `${b} ${n.train}+${n.test}`).join(', ') + ' (train+test rows)');
     const dropped = Object.entries(r.dropped).filter(([, n]) => n > 0);
     if (dropped.length) lines.push('  dropped   ' + dropped.map(([f, n]) => `${f} ${n}`).join(', '));
