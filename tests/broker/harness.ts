@@ -477,7 +477,8 @@ export async function consumeAll(
   count: number,
   { timeoutMs = 20_000, settleMs = 0 }: { timeoutMs?: number; settleMs?: number } = {},
 ): Promise<ConsumedMessage[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName('fm-test-group') });
+  // A short fetch wait: disconnect() waits for the fetch in flight, which otherwise long-polls 5 s.
+  const consumer = kafka.consumer({ groupId: uniqueName('fm-test-group'), maxWaitTimeInMs: 100 });
   const received: ConsumedMessage[] = [];
   try {
     await consumer.connect();
