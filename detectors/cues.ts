@@ -17,7 +17,10 @@ const g = (source: string) => new RegExp(source, 'gu');
 // \b is ASCII-only in JS regexes; non-Latin scripts get their own patterns without it.
 const W = String.raw`(?<![\p{L}\p{N}])`;
 const E = String.raw`(?![\p{L}\p{N}])`;
-const w = (alternatives: string) => g(`${W}(?:${alternatives})${E}`);
+// ASCII-only alternatives (all start with a word character) use \b, which V8 runs much faster than Unicode
+// lookarounds; the end check is a lookahead so alternatives may end in "?" or ",".
+const w = (alternatives: string) =>
+  /^[\x00-\x7f]*$/.test(alternatives) ? new RegExp(`\\b(?:${alternatives})(?!\\w)`, 'g') : g(`${W}(?:${alternatives})${E}`);
 
 export const CUES: Cue[] = [
   // ---- SAT -------------------------------------------------------------------------------------------------
@@ -63,7 +66,7 @@ export const CUES: Cue[] = [
     score: 0.65,
     re: w(
       'great|perfect|excellent|awesome|amazing|wonderful|fantastic|brilliant|superb|lovely|impressive|helpful|useful|' +
-        'good (?:job|work|answer|one|idea|choice|suggestion|call|point)|well done|spot on|nailed it|' +
+        'good (?:job|work|answers?|ones?|ideas?|choices?|suggestions?|calls?|points?|picks?|recommendations?)|well done|spot on|nailed it|' +
         "you(?:'re| are) (?:the best|amazing|great|awesome|a genius|so helpful|very helpful|a lifesaver)|" +
         '(?:i )?love (?:it|this|that|that one|this one)|exactly what i (?:needed|wanted|was looking for)|' +
         "nice|cool|genial|génial|super|prima|toll|perfecto|parfait|perfekt|excelente|ótimo|fantástico",
@@ -170,7 +173,7 @@ export const CUES: Cue[] = [
     re: w(
       "i (?:really )?(?:don't|do not|didn't|did not) (?:like|enjoy|love|want|care for) (?:it|that|this|that one|this one|those|them|" +
         "either|any of (?:them|those|these))|(?:not|never) (?:a|been a|really a) (?:big |huge )?fan|(?:it|that|that one|this one) " +
-        "(?:is|was|sounds|looks) (?:boring|bad|meh|not (?:good|great|for me|my thing))|not (?:for me|my (?:thing|cup of tea|style))|" +
+        "(?:is|sounds|looks) (?:boring|bad|meh|not (?:good|great|for me|my thing))|not (?:for me|my (?:thing|cup of tea|style))|" +
         'meh|nah|hated (?:it|that)|i hate (?:it|that|this)',
     ),
   },
@@ -180,7 +183,7 @@ export const CUES: Cue[] = [
     score: 0.8,
     targeted: true,
     re: w(
-      "wrong|incorrect|inaccurate|untrue|(?:that's|that is|this is|it's|it is)? ?not (?:true|correct|right|accurate|it)|" +
+      "wrong|incorrect|inaccurate|untrue|(?:that's|that is|this is|it's|it is)? ?not (?:true|correct|accurate|right(?! now| away| this| at| yet| here))|(?:gave|got|give|giving) (?:me )?(?:the|a) wrong|" +
         "(?:isn't|wasn't|aren't) (?:true|correct|right|accurate)|that's (?:false|a lie|made up)|you made (?:a|an) (?:mistake|error)|" +
         "(?:that's|this is|there's) (?:a|an) (?:mistake|error|typo|bug)|mistaken|doesn't exist|does not exist|no such|" +
         "hallucinat\\w*|made (?:that|it) up|miscalculat\\w*|falsch|faux|incorrect[oa]|equivocad[oa]|errad[oa]|sbagliat[oa]",
@@ -237,7 +240,8 @@ export const CUES: Cue[] = [
     label: 'dsat',
     score: 0.75,
     re: w(
-      "worse|(?:previous|last|first|earlier|old|other) (?:one|answer|version|response) was better|you (?:already|just) said (?:that|this)|" +
+      "(?:that's|this is|it's|it got|getting|even|much|way|now it's) worse|worse than (?:before|the (?:last|previous|first|other))|" +
+        "(?:previous|last|first|earlier|old|other) (?:one|answer|version|response) was better|you (?:already|just) said (?:that|this)|" +
         "you(?:'re| are) repeating|repeating yourself|same (?:thing|answer|response) (?:again|as before)|you keep (?:saying|repeating|giving|asking)|" +
         'you said that already|you already asked|less (?:helpful|accurate)|downgrade',
     ),
@@ -247,7 +251,8 @@ export const CUES: Cue[] = [
     label: 'dsat',
     score: 0.6,
     re: w(
-      'more (?:detail|details|detailed|specific|depth|in-depth|examples?|context)|be more (?:specific|precise|detailed)|' +
+      '(?:give|need|want|provide|add|include|share|like|with)(?: me| us)?(?: a bit| a little| some| much)? more (?:detail|details|depth|examples?|context|specifics)|' +
+        'more (?:details?|examples?|specifics)(?: please|\\?)|be more (?:specific|precise|detailed)|' +
         'elaborate|expand on|go deeper|in more depth|too (?:vague|general|generic|short|brief|shallow|superficial)|vague|' +
         "not (?:enough|specific|detailed) enough|not specific|lacks? (?:detail|depth)|explain (?:more|further|in detail|better)|" +
         "that doesn't (?:tell|explain|answer)|incomplete|you (?:only|just) (?:gave|listed)|which one\\?|be specific",
@@ -256,7 +261,7 @@ export const CUES: Cue[] = [
   {
     category: 'style',
     label: 'dsat',
-    score: 0.6,
+    score: 0.7,
     re: w(
       'too (?:long|wordy|verbose|formal|informal|casual|technical|complicated|complex|robotic|repetitive)|shorter|more concise|' +
         "be (?:concise|brief)|less (?:formal|wordy|verbose)|(?:in|use|speak) (?:english|plain english|spanish|french|german|" +
@@ -280,11 +285,15 @@ export const CUES: Cue[] = [
     score: 0.6,
     re: w(
       "never ?mind|nvm|forget (?:it|about it)|whatever|change (?:the )?(?:subject|topic)|(?:let's )?talk about something else|" +
-        "i(?:'m| am) bored|this is (?:boring|pointless|going nowhere)|boring|moving on|anyway(?:s)?,|i give up|not interested|" +
-        "don't care|do not care",
+        "i(?:'m| am) bored|(?:this|you)(?:'re| is| are) (?:boring|pointless|going nowhere)|moving on|anyway(?:s)?,|i give up",
     ),
   },
 ];
+
+export const WEAK_CUES: Cue[] = [
+  { category: 'no_engagement', label: 'dsat', score: 0.35, re: w("(?:i )?(?:really )?(?:don't|do not) care|not interested") },
+];
+CUES.push(...WEAK_CUES);
 
 /** Opening words of a correction: "No, ...", "Nope.", "Nein". */
 export const LEADING_NO = g(String.raw`^(?:no+|nope|nah|non|nein|não)(?![\p{L}\p{N}])`);
@@ -305,9 +314,10 @@ export const OFFERS = w(
   'would you like|do you want|do you need|shall i|should i|can i (?:help|assist|get|book|do)|may i|anything else|something else|' +
     'is there (?:anything|something)|would you be interested|are you interested|interested in|want me to|like me to|how about|what about',
 );
-/** The assistant asks about the user's dislikes, so a negative answer is compliance, not a complaint. */
+/** The assistant asks about the user's dislikes or opinion, so a negative judgement answers it, not a complaint. */
 export const ASKS_NEGATIVE = w(
-  "dislike|don't (?:like|enjoy)|do not (?:like|enjoy)|didn't (?:like|enjoy)|did not (?:like|enjoy)|not (?:like|enjoy)|hate|least favou?rite|not a fan|avoid",
+  "what (?:did|do) you (?:think|like|dislike|enjoy|hate)|why (?:not|did you|do you)|your (?:opinion|thoughts)|" +
+    "dislike|don't (?:like|enjoy)|do not (?:like|enjoy)|didn't (?:like|enjoy)|did not (?:like|enjoy)|not (?:like|enjoy)|hate|least favou?rite|not a fan|avoid",
 );
 /** The assistant reports it could not do or find what was asked. */
 export const ASSISTANT_FAILED = w(
@@ -323,5 +333,14 @@ export const THIRD_PARTY = w(
     "everyone|everybody|someone|somebody|the (?:government|news|movie|film|book|show|game|team|service|food|teacher|professor|" +
     'company|app|website|internet|world|situation|market)',
 );
+/** A determiner right before the judged word makes it attributive ("the wrong kid"), not a verdict on the answer. */
+export const DETERMINER_BEFORE = /(?:^|\s)(?:the|a|an|my|his|her|their|our|some|any|truly|really) $/u;
+
+/** The judged word sits in a predicate ("the date is wrong", "that was so bad"). */
+export const PREDICATE_BEFORE =
+  /(?:^|\s)(?:is|are|was|were|'s|'re|be|been|seems?|looks?|sounds?|feels?|got|gets|getting)(?: (?:so|very|completely|totally|just|really|all|quite|pretty|kinda|still|also|now|definitely|clearly|obviously|simply|absolutely|entirely|partly|plain|kind of|a bit))* $/u;
+/** A judged word followed by one of these nouns is about the answer ("a terrible answer"). */
+export const ANSWER_NOUN_AFTER = /^ (?:answer|response|reply|suggestion|idea|advice|explanation|code|job|result|output|translation|summary)/u;
+
 /** Words that point a judgement at the assistant or its answer. */
 export const ASSISTANT_TARGET = w("you|you're|your|that|that's|this|it|it's|answer|response|reply|code|output|suggestion|result|results");

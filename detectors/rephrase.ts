@@ -2,6 +2,7 @@
 // turn, which says the answer did not serve it (DSAT revision on the assistant turn in between).
 import { defaultDetectorConfig, type DetectorConfig } from './config.js';
 import { contentStems, normalisedEditDistance, normalise } from './text.js';
+import type { StoredTurn } from '../src/model.js';
 import type { AssistantTurnContext, Detector, DetectorResult } from './types.js';
 
 export interface RephraseMeasure {
@@ -12,9 +13,22 @@ export interface RephraseMeasure {
   requestWords: number;
 }
 
+// Each user turn is compared twice (as follow-up, then as the next request): stem it once.
+const stemsOf = new WeakMap<object, string[]>();
+function turnStems(turn: StoredTurn): string[] {
+  let s = stemsOf.get(turn);
+  if (!s) stemsOf.set(turn, (s = textStems(turn.content)));
+  return s;
+}
+function textStems(text: string): string[] {
+  return contentStems(normalise(text.length > 1000 ? text.slice(0, 1000) : text));
+}
+
 export function measureRephrase(request: string, followUp: string): RephraseMeasure {
-  const a = contentStems(normalise(request.length > 1000 ? request.slice(0, 1000) : request));
-  const b = contentStems(normalise(followUp.length > 1000 ? followUp.slice(0, 1000) : followUp));
+  return measureStems(textStems(request), textStems(followUp));
+}
+
+function measureStems(a: string[], b: string[]): RephraseMeasure {
   const setA = new Set(a);
   const setB = new Set(b);
   let shared = 0;
@@ -28,10 +42,10 @@ export function measureRephrase(request: string, followUp: string): RephraseMeas
   };
 }
 
-function previousUserTurn(ctx: AssistantTurnContext): string | null {
+function previousUserTurn(ctx: AssistantTurnContext): StoredTurn | null {
   for (let i = ctx.before.length - 1; i >= 0; i--) {
     const t = ctx.before[i];
-    if (t.role === 'user') return t.content;
+    if (t.role === 'user') return t;
     if (t.role === 'assistant') break;
   }
   return null;
@@ -47,7 +61,7 @@ export function createRephraseDetector(config: DetectorConfig = defaultDetectorC
       if (ctx.followUps.length === 0) return null;
       const request = previousUserTurn(ctx);
       if (request === null) return null;
-      const m = measureRephrase(request, ctx.followUps[0].content);
+      const m = measureStems(turnStems(request), turnStems(ctx.followUps[0]));
       if (m.requestWords < th.minContentWords) return null;
       const repeat = m.editDistance <= th.maxEditDistance || m.jaccard >= th.jaccard;
       const narrowed = m.containment >= th.containment;

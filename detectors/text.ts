@@ -34,7 +34,10 @@ export function ownVoice(followUp: string, assistantText: string): string {
 
 /** Lower case, straight apostrophes, collapsed spaces. */
 export function normalise(text: string): string {
-  return text.toLowerCase().replace(/[’‘`´]/g, "'").replace(/\s+/g, ' ').trim();
+  let t = text.toLowerCase();
+  if (/[’‘`´]/.test(t)) t = t.replace(/[’‘`´]/g, "'");
+  if (/\s\s|[\t\n\r\f\v\u00a0]/.test(t)) t = t.replace(/\s+/g, ' ');
+  return t.trim();
 }
 
 /** Long texts are read at the start and the end, where reactions sit; the middle is usually pasted material. */

@@ -7,7 +7,10 @@ import {
   ASSISTANT_FAILED,
   ASSISTANT_TARGET,
   CORRECTION,
+  ANSWER_NOUN_AFTER,
   CUES,
+  DETERMINER_BEFORE,
+  PREDICATE_BEFORE,
   LEADING_NO,
   OFFERS,
   POLITE_NO,
@@ -44,10 +47,24 @@ function clauseStart(text: string, index: number): number {
 }
 
 /** A judgement in this clause is about someone else when a third party is named and the assistant is not. */
-function aimedElsewhere(text: string, index: number): boolean {
+function aimedElsewhere(text: string, index: number, end: number, category: Category): boolean {
   const before = text.slice(clauseStart(text, index), index);
-  return before.length > 0 && test(THIRD_PARTY, before) && !test(ASSISTANT_TARGET, before);
+  if (before.trim().length === 0) return false;
+  if (ANSWER_NOUN_AFTER.test(text.slice(end, end + 16))) return false;
+  if (test(THIRD_PARTY, before) && !test(ASSISTANT_TARGET, before)) return true;
+  const predicate = PREDICATE_BEFORE.test(before);
+  // Attributive use ("the wrong kid", "a truly stupid comedy") describes something, it is not a verdict.
+  if (!predicate && DETERMINER_BEFORE.test(before)) return true;
+  // Deep in a clause that never names the answer and is not a predicate: not a verdict on the answer.
+  if (!predicate && !test(ASSISTANT_TARGET, before) && before.trim().split(/\s+/).length > 2) return true;
+  // "it was boring", "that was stupid": a verdict on something the user experienced (a film, a trip), not on the
+  // answer just given. Factual complaints ("that was wrong") keep counting.
+  return category === 'negative_feedback' && test(PAST_JUDGEMENT, before) && !test(ADDRESSES_ASSISTANT, before);
 }
+
+const ANSWERABLE = new Set<Category>(['negative_feedback', 'factual_error', 'lower_quality', 'no_engagement', 'insufficient_detail']);
+const PAST_JUDGEMENT = /(?<![\p{L}])(?:was|were|had been|found it|felt)(?![\p{L}])/gu;
+const ADDRESSES_ASSISTANT = /(?<![\p{L}])(?:you|your|answer|response|reply|suggestion)(?![\p{L}])/gu;
 
 function cueHits(text: string, cue: Cue, hits: CueHit[]): void {
   cue.re.lastIndex = 0;
@@ -57,7 +74,7 @@ function cueHits(text: string, cue: Cue, hits: CueHit[]): void {
       cue.re.lastIndex++;
       continue;
     }
-    if (cue.targeted && aimedElsewhere(text, index)) continue;
+    if (cue.targeted && aimedElsewhere(text, index, index + m[0].length, cue.category)) continue;
     if (cue.negated && negatedAt(text, index)) {
       if (cue.negated !== 'drop') {
         hits.push({ ...cue.negated, index, evidence: `not … ${m[0]}` });
@@ -76,7 +93,7 @@ export function analyseFollowUp(
 ): { text: string; hits: CueHit[]; assistantFailed: boolean } {
   const text = normalise(clip(ownVoice(followUp, assistantText), maxChars));
   // The end of a long answer is where it asks or offers something.
-  const assistant = normalise(assistantText.length > 600 ? assistantText.slice(-600) : assistantText);
+  const assistant = normalise(assistantText.length > 400 ? assistantText.slice(-400) : assistantText);
   const assistantFailed = test(ASSISTANT_FAILED, assistant);
   const hits: CueHit[] = [];
   if (text.length === 0) return { text, hits, assistantFailed };
@@ -110,9 +127,12 @@ export function analyseFollowUp(
     }
   }
 
-  // Dislike of things the assistant asked about ("what genres do you dislike?") answers the question.
+  // Dislike of things the assistant asked about ("what genres do you dislike?") answers the question; only
+  // complaints that name the assistant or ask for a change still count.
   if (test(ASKS_NEGATIVE, assistant)) {
-    for (const h of hits) if (h.label === 'dsat' && h.category === 'negative_feedback' && h.score < 0.7) h.score = 0;
+    for (const h of hits) {
+      if (h.label === 'dsat' && ANSWERABLE.has(h.category as Category) && !test(ADDRESSES_ASSISTANT, text)) h.score = 0;
+    }
   }
   return { text, hits: hits.filter((h) => h.score > 0), assistantFailed };
 }
