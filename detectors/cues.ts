@@ -20,7 +20,7 @@ const E = String.raw`(?![\p{L}\p{N}])`;
 // ASCII-only alternatives (all start with a word character) use \b, which V8 runs much faster than Unicode
 // lookarounds; the end check is a lookahead so alternatives may end in "?" or ",".
 const w = (alternatives: string) =>
-  /^[\x00-\x7f]*$/.test(alternatives) ? new RegExp(`\\b(?:${alternatives})(?!\\w)`, 'g') : g(`${W}(?:${alternatives})${E}`);
+  /^[\x00-\x7f]*$/.test(alternatives) && !alternatives.includes('\\p{') ? new RegExp(`\\b(?:${alternatives})(?!\\w)`, 'g') : g(`${W}(?:${alternatives})${E}`);
 
 export const CUES: Cue[] = [
   // ---- SAT -------------------------------------------------------------------------------------------------
@@ -40,7 +40,7 @@ export const CUES: Cue[] = [
     label: 'sat',
     score: 0.55,
     re: w(
-      "i (?:didn't|did not|never) knew?(?: that)?|til|today i learned|now i (?:understand|get it|see|know)|" +
+      "i (?:didn't|did not|never) (?:know|knew)(?: that)?|til|today i learned|now i (?:understand|get it|see|know)|" +
         "(?:that|it|this) makes (?:a lot of |more |total |perfect )?sense|makes sense(?: now)?|good to know|" +
         "(?:oh|ah),? i see|i learned|learned something|that explains|that's interesting|interesting|fascinating|" +
         'understood|i get it now',
@@ -340,7 +340,9 @@ export const DETERMINER_BEFORE = /(?:^|\s)(?:the|a|an|my|his|her|their|our|some|
 export const PREDICATE_BEFORE =
   /(?:^|\s)(?:is|are|was|were|'s|'re|be|been|seems?|looks?|sounds?|feels?|got|gets|getting)(?: (?:so|very|completely|totally|just|really|all|quite|pretty|kinda|still|also|now|definitely|clearly|obviously|simply|absolutely|entirely|partly|plain|kind of|a bit))* $/u;
 /** A judged word followed by one of these nouns is about the answer ("a terrible answer"). */
-export const ANSWER_NOUN_AFTER = /^ (?:answer|response|reply|suggestion|idea|advice|explanation|code|job|result|output|translation|summary)/u;
+export const ANSWER_NOUN_AFTER = /^ (?:answer|response|reply|suggestion|idea|advice|explanation|code|job|result|output|translation|summary)(?![\p{L}])/u;
+/** Only "a/the/your/that ... answer" points at the answer; "common wrong answers" talks about answers in general. */
+export const ANSWER_DETERMINER_BEFORE = /(?:^|\s)(?:a|an|the|your|that|this)(?: (?:really|very|so|pretty|completely|totally))? $/u;
 
 /** Words that point a judgement at the assistant or its answer. */
 export const ASSISTANT_TARGET = w("you|you're|your|that|that's|this|it|it's|answer|response|reply|code|output|suggestion|result|results");

@@ -7,6 +7,7 @@ import {
   ASSISTANT_FAILED,
   ASSISTANT_TARGET,
   CORRECTION,
+  ANSWER_DETERMINER_BEFORE,
   ANSWER_NOUN_AFTER,
   CUES,
   DETERMINER_BEFORE,
@@ -26,6 +27,8 @@ export interface CueHit {
   category: Category | null;
   score: number;
   index: number;
+  /** End of the matched text; contextual rules that read the whole message use index = end = 0. */
+  end: number;
   evidence: string;
 }
 
@@ -50,7 +53,7 @@ function clauseStart(text: string, index: number): number {
 function aimedElsewhere(text: string, index: number, end: number, category: Category): boolean {
   const before = text.slice(clauseStart(text, index), index);
   if (before.trim().length === 0) return false;
-  if (ANSWER_NOUN_AFTER.test(text.slice(end, end + 16))) return false;
+  if (ANSWER_NOUN_AFTER.test(text.slice(end, end + 16)) && ANSWER_DETERMINER_BEFORE.test(before)) return false;
   if (test(THIRD_PARTY, before) && !test(ASSISTANT_TARGET, before)) return true;
   const predicate = PREDICATE_BEFORE.test(before);
   // Attributive use ("the wrong kid", "a truly stupid comedy") describes something, it is not a verdict.
@@ -77,11 +80,11 @@ function cueHits(text: string, cue: Cue, hits: CueHit[]): void {
     if (cue.targeted && aimedElsewhere(text, index, index + m[0].length, cue.category)) continue;
     if (cue.negated && negatedAt(text, index)) {
       if (cue.negated !== 'drop') {
-        hits.push({ ...cue.negated, index, evidence: `not … ${m[0]}` });
+        hits.push({ ...cue.negated, index, end: index + m[0].length, evidence: `not … ${m[0]}` });
       }
       continue;
     }
-    hits.push({ label: cue.label, category: cue.category, score: cue.score, index, evidence: m[0] });
+    hits.push({ label: cue.label, category: cue.category, score: cue.score, index, end: index + m[0].length, evidence: m[0] });
   }
 }
 
@@ -98,6 +101,7 @@ export function analyseFollowUp(
   const hits: CueHit[] = [];
   if (text.length === 0) return { text, hits, assistantFailed };
   for (const cue of CUES) cueHits(text, cue, hits);
+  dropContained(hits);
 
   // A leading "no" is a correction, a decline or an answer, depending on what the assistant said.
   if (test(LEADING_NO, text) && !test(POLITE_NO, text)) {
@@ -105,22 +109,22 @@ export function analyseFollowUp(
     const corrects = test(CORRECTION, rest);
     const asked = assistant.includes('?');
     if (test(ASKS_CONFIRMATION, assistant)) {
-      hits.push({ label: 'dsat', category: 'revision', score: 0.75, index: 0, evidence: 'no to a confirmation' });
+      hits.push({ label: 'dsat', category: 'revision', score: 0.75, index: 0, end: 0, evidence: 'no to a confirmation' });
     } else if (test(ASKS_NEGATIVE, assistant)) {
       // "What don't you like?" "No, ..." is an answer.
     } else if (!asked) {
-      hits.push({ label: 'dsat', category: corrects ? 'factual_error' : 'negative_feedback', score: 0.6, index: 0, evidence: 'no to a statement' });
+      hits.push({ label: 'dsat', category: corrects ? 'factual_error' : 'negative_feedback', score: 0.6, index: 0, end: 0, evidence: 'no to a statement' });
     } else if (corrects && !test(OFFERS, assistant)) {
-      hits.push({ label: 'dsat', category: 'revision', score: 0.5, index: 0, evidence: 'no + correction' });
+      hits.push({ label: 'dsat', category: 'revision', score: 0.5, index: 0, end: 0, evidence: 'no + correction' });
     } else {
-      hits.push({ label: 'dsat', category: 'revision', score: 0.3, index: 0, evidence: 'no to a question' });
+      hits.push({ label: 'dsat', category: 'revision', score: 0.3, index: 0, end: 0, evidence: 'no to a question' });
     }
   }
 
   // The assistant could not do it and the user pushes back or retries: unrealistic expectation or revision.
   if (assistantFailed) {
     if (test(PUSHBACK, text) && hits.every((h) => h.label !== 'sat')) {
-      hits.push({ label: 'dsat', category: 'unrealistic_expectation', score: 0.55, index: 0, evidence: 'pushback after a refusal' });
+      hits.push({ label: 'dsat', category: 'unrealistic_expectation', score: 0.55, index: 0, end: 0, evidence: 'pushback after a refusal' });
     }
     for (const h of hits) {
       if (h.category === 'revision' && h.score < 0.5) h.score = 0.5;
@@ -135,6 +139,18 @@ export function analyseFollowUp(
     }
   }
   return { text, hits: hits.filter((h) => h.score > 0), assistantFailed };
+}
+
+/** A cue inside a longer cue's match is part of that phrase: "nice" in "have a nice day", "i'll do it" in "i'll do it myself". */
+function dropContained(hits: CueHit[]): void {
+  if (hits.length < 2) return;
+  for (let i = hits.length - 1; i >= 0; i--) {
+    const h = hits[i];
+    const inside = hits.some(
+      (o) => o !== h && o.index <= h.index && o.end >= h.end && o.end - o.index > h.end - h.index,
+    );
+    if (inside) hits.splice(i, 1);
+  }
 }
 
 export interface WildFeedbackDecision {
