@@ -13,6 +13,7 @@ import {
 } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import { z } from 'zod';
+import type { FeedbackEvent, Turn } from '../src/model.js';
 
 export const DEFAULT_TOPICS = { turns: 'fm.turns', feedback: 'fm.feedback', deadLetter: 'fm.dead-letter' } as const;
 export const DEFAULT_PASSWORD_ENV = 'FEEDBACK_MINER_KAFKA_PASSWORD';
@@ -458,6 +459,14 @@ export async function produceRecords(
 }
 
 /** A validated turn as a Kafka record on the turns topic, keyed by its conversation. */
-export function turnRecord(turn: { conversation_id: string }, topics: KafkaTopics): ProduceRecord {
+export function turnRecord(turn: Turn, topics: KafkaTopics): ProduceRecord {
   return { topic: topics.turns, key: turn.conversation_id, value: JSON.stringify(turn) };
+}
+
+/**
+ * A feedback event on the feedback topic. Events name only their message, so the caller supplies the message's
+ * conversation: keying by it puts a conversation's turns and feedback on the same partition number.
+ */
+export function feedbackRecord(event: FeedbackEvent, conversationId: string, topics: KafkaTopics): ProduceRecord {
+  return { topic: topics.feedback, key: conversationId, value: JSON.stringify(event) };
 }

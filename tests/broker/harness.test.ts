@@ -2,7 +2,8 @@
 // nothing behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker } from './harness.js';
@@ -53,4 +54,15 @@ test('harness starts a real KRaft broker, restarts it after a crash, and stops i
   assert.equal(await portOpen(broker.bootstrap), false, 'listener closed after stop');
   assert.equal(existsSync(dir), false, 'temp dir removed after stop');
   await broker.stop(); // idempotent
+});
+
+test('a broker that cannot start fails with the reason, and leaves nothing behind', async () => {
+  const before = new Set(readdirSync(tmpdir()).filter((d) => d.startsWith('fm-kafka-')));
+  await assert.rejects(startBroker({ config: { 'num.partitions': 'many' } }), (err: Error) => {
+    assert.match(err.message, /StorageTool format failed/);
+    assert.match(err.message, /num\.partitions/);
+    return true;
+  });
+  const after = readdirSync(tmpdir()).filter((d) => d.startsWith('fm-kafka-') && !before.has(d));
+  assert.deepEqual(after, []);
 });

@@ -11,7 +11,9 @@ import {
   DEFAULT_TOPICS,
   KafkaConnectorError,
   buildKafkaConfig,
+  classifyKafkaError,
   describeKafkaOptions,
+  produceRecords,
   kafkaLogCreator,
   parseKafkaOptions,
   redactKafkaOptions,
@@ -126,4 +128,25 @@ test('kafkajs log entries reach a pino logger as structured records, without sec
   assert.equal(lines[1].level, 30);
   assert.equal(lines[1].groupId, 'g');
   assert.equal(buildKafkaConfig(parseKafkaOptions({ brokers: 'a:1' }), { logger, logLevel: 'warn' }).logLevel, logLevel.WARN);
+});
+
+test('an unreachable broker is a retriable BROKER_UNAVAILABLE error, reported after the configured retries', async () => {
+  const options = parseKafkaOptions({ brokers: '127.0.0.1:1', retry: { retries: 1, initialRetryTimeMs: 100 } });
+  const started = Date.now();
+  await assert.rejects(produceRecords(options, [{ topic: 'fm.turns', key: 'c', value: 'v' }], { batchSize: 1 }), (err: unknown) => {
+    assert.ok(err instanceof KafkaConnectorError);
+    assert.equal(err.code, 'BROKER_UNAVAILABLE');
+    assert.equal(err.retriable, true);
+    assert.match(err.message, /Kafka broker unavailable at 127\.0\.0\.1:1: .*ECONNREFUSED/);
+    return true;
+  });
+  assert.ok(Date.now() - started < 5000);
+  const other = new Error('something else');
+  assert.equal(classifyKafkaError(other), other, 'unrelated errors pass through unchanged');
+});
+
+test('produce settings are checked before connecting', async () => {
+  const options = parseKafkaOptions({ brokers: '127.0.0.1:1' });
+  await assert.rejects(produceRecords(options, [], { batchSize: 0 }), /batchSize must be a positive integer, got 0/);
+  await assert.rejects(produceRecords(options, [], { batchSize: 1, ratePerSec: -5 }), /ratePerSec must be a positive number, got -5/);
 });

@@ -9,10 +9,13 @@ import {
   parseKafkaOptions,
   produceRecords,
   turnRecord,
+  feedbackRecord,
   type KafkaLogger,
   type KafkaOptions,
+  type KafkaTopics,
   type ProduceRecord,
 } from '../../connectors/kafka.js';
+import { feedbackEventSchema, turnSchema } from '../../src/model.js';
 
 let broker: Broker;
 before(async () => {
@@ -27,15 +30,14 @@ function optionsFor(prefix: string): KafkaOptions {
   });
 }
 
-function turns(conversations: number, perConversation: number): ProduceRecord[] {
+const parseTurn = turnSchema();
+function turns(conversations: number, perConversation: number, topics: KafkaTopics): ProduceRecord[] {
   const records: ProduceRecord[] = [];
   for (let turn = 0; turn < perConversation; turn++) {
     for (let c = 0; c < conversations; c++) {
+      const role = turn % 2 ? 'assistant' : 'user';
       records.push(
-        turnRecord(
-          { conversation_id: `conv-${c}`, turn_index: turn, message_id: `m-${c}-${turn}`, role: turn % 2 ? 'assistant' : 'user', content: `turn ${turn}` } as never,
-          { turns: 'fm.turns', feedback: 'fm.feedback', deadLetter: 'fm.dead-letter' },
-        ),
+        turnRecord(parseTurn.parse({ conversation_id: `conv-${c}`, turn_index: turn, message_id: `m-${c}-${turn}`, role, content: `turn ${turn}` }), topics),
       );
     }
   }
@@ -52,7 +54,7 @@ test('ensureTopics creates the three topics once', async () => {
 test('round trip: every record arrives once, keyed by conversation, in order within a conversation', async () => {
   const options = optionsFor('rt');
   await ensureTopics(options);
-  const records = turns(7, 6).map((r) => ({ ...r, topic: options.topics.turns }));
+  const records = turns(7, 6, options.topics);
   async function* source() {
     yield* records;
   }
@@ -77,10 +79,28 @@ test('round trip: every record arrives once, keyed by conversation, in order wit
   assert.ok(new Set(partitionOf.values()).size > 1, '7 keys over 3 partitions use more than one');
 });
 
+test('feedback keyed by its conversation lands on the same partition number as the turns', async () => {
+  const options = optionsFor('fb');
+  await ensureTopics(options);
+  const turnRecords = turns(6, 2, options.topics);
+  const feedback = Array.from({ length: 6 }, (_, c) =>
+    feedbackRecord(feedbackEventSchema.parse({ event_id: `e-${c}`, message_id: `m-${c}-1`, kind: 'thumbs_up' }), `conv-${c}`, options.topics),
+  );
+  await produceRecords(options, [...turnRecords, ...feedback], { batchSize: 5 });
+  const received = await consumeAll(createKafka(options), [options.topics.turns, options.topics.feedback], 18);
+  const turnPartition = new Map(received.filter((m) => m.topic === options.topics.turns).map((m) => [m.key, m.partition]));
+  const fb = received.filter((m) => m.topic === options.topics.feedback);
+  assert.equal(fb.length, 6);
+  for (const m of fb) {
+    assert.equal(JSON.parse(m.value!).kind, 'thumbs_up');
+    assert.equal(m.partition, turnPartition.get(m.key), `${m.key}: feedback partition`);
+  }
+});
+
 test('rate limit: 60 records at 100/s are paced over ~0.5 s', async () => {
   const options = optionsFor('rate');
   await ensureTopics(options, { topics: [options.topics.turns] });
-  const records = turns(6, 10).map((r) => ({ ...r, topic: options.topics.turns }));
+  const records = turns(6, 10, options.topics);
   const unlimited = await produceRecords(options, records, { batchSize: 100 });
   const limited = await produceRecords(options, records, { batchSize: 100, ratePerSec: 100 });
   assert.equal(unlimited.batches, 1);
