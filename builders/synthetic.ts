@@ -77,9 +77,10 @@ export function syntheticJudged(opts: SyntheticOptions): JudgedConversation[] {
       add('user', 'Thanks, that helps a lot.');
     } else if (kind === 1) {
       // Regeneration: the first answer was regenerated away, the second kept.
-      const first = add('assistant', `Maybe ${sentence(9)}.`);
+      // Lengths vary so ranked pairs have chosen both longer and shorter than rejected.
+      const first = add('assistant', `Maybe ${sentence(4 + Math.floor(rand() * 12))}.`);
       judge(first, 'dsat', 'revision', conf);
-      judge(add('assistant', `Certainly: ${sentence(12)}.`, { regenerates: first.messageId }), 'sat', 'acknowledgment', conf);
+      judge(add('assistant', `Certainly: ${sentence(4 + Math.floor(rand() * 12))}.`, { regenerates: first.messageId }), 'sat', 'acknowledgment', conf);
       add('user', 'ok got it');
     } else if (kind === 2) {
       judge(add('assistant', `Answer: ${sentence(14)}.`), 'sat', 'praise', conf);
