@@ -127,13 +127,11 @@ export async function buildRelease(
     const dedup = new Deduplicator(cfg.dedupThreshold, cfg.dedupShingle);
     const perUser = new Map<string, number>();
     for (const r of kept[name].sort(byId)) {
-      if (kept[name].length > 1) {
-        const promptText = r.prompt.map((m) => `${m.role}: ${m.content}`).join('\n');
-        const dup = dedup.seen(`${promptText}\n${responseText(r)}`);
-        if (dup) {
-          dropped[dup === 'exact' ? 'exact_duplicate' : 'near_duplicate'][name]++;
-          continue;
-        }
+      const promptText = r.prompt.map((m) => `${m.role}: ${m.content}`).join('\n');
+      const dup = dedup.seen(`${promptText}\n${responseText(r)}`);
+      if (dup) {
+        dropped[dup === 'exact' ? 'exact_duplicate' : 'near_duplicate'][name]++;
+        continue;
       }
       if (cfg.perUserCap !== null && r.meta.user_hash !== null) {
         const n = perUser.get(r.meta.user_hash) ?? 0;

@@ -1,7 +1,7 @@
 // Ranked pairs: several scored candidates for one prompt (logged regenerations scored by their verdict, or
 // candidates from a file scored by FLR / P[Love] / ...); best vs worst when the gap reaches the margin.
 import { readFileSync } from 'node:fs';
-import { baseMeta, promptFor, recordId, regeneratedAway } from './common.js';
+import { baseMeta, promptFor, recordId, regeneratedAway, userHashFor } from './common.js';
 import type { Builder, BuiltRecord, Candidate, ChatMessage } from './types.js';
 import type { Verdict } from '../detectors/types.js';
 
@@ -87,6 +87,7 @@ export const rankedBuilder: Builder = {
             ...baseMeta(conv, u, 'ranked', worstVerdict ?? { label: 'neutral', dsatScore: 0, categories: [], confidence: 1, agreed: [] }, Math.min(best.confidence, worst.confidence)),
             signal: `rank:${kind}`,
             policy_version: worst.policyVersion,
+            user_hash: userHashFor(conv, u + 1), // the asking user turn itself counts
             len_chosen: best.content.length,
             len_rejected: worst.content.length,
           },

@@ -66,7 +66,7 @@ export function estimatedJaccard(a: Uint32Array, b: Uint32Array): number {
 export class Deduplicator {
   private exact = new Set<string>();
   private sigs: Uint32Array[] = [];
-  private buckets = new Map<string, number[]>();
+  private buckets = new Map<number, number[]>();
 
   constructor(
     private readonly threshold: number,
@@ -79,10 +79,13 @@ export class Deduplicator {
     if (this.exact.has(digest)) return 'exact';
     const sig = minhash(shingles(norm, this.shingleSize));
     const rows = NUM_HASHES / BANDS;
-    const keys: string[] = [];
+    const keys: number[] = [];
     const candidates = new Set<number>();
     for (let b = 0; b < BANDS; b++) {
-      const key = `${b}:${Array.from(sig.subarray(b * rows, (b + 1) * rows)).join(',')}`;
+      // A numeric digest of the band keeps the index small; a digest collision only adds a candidate to check.
+      let h = b;
+      for (let r = b * rows; r < (b + 1) * rows; r++) h = mix(h ^ sig[r], 0x27d4eb2d);
+      const key = h * BANDS + b;
       keys.push(key);
       for (const idx of this.buckets.get(key) ?? []) candidates.add(idx);
     }
