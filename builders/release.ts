@@ -275,7 +275,18 @@ export async function writeRelease(opts: WriteReleaseOptions): Promise<ReleaseIn
       dropped: result.dropped,
       skipped_by_format: skipped,
       redactions: result.redactions,
-      length_report: result.lengthReport,
+      length_report: Object.fromEntries(
+        Object.entries(result.lengthReport).map(([b, r]) => [
+          b,
+          {
+            pairs: r.pairs,
+            chosen_longer: r.chosenLongerBefore,
+            share_chosen_longer: r.shareChosenLongerBefore,
+            pairs_after_balance: r.pairsAfter,
+            share_chosen_longer_after_balance: r.shareChosenLongerAfter,
+          },
+        ]),
+      ),
       drift_chosen_fill: result.chosenFill,
       extras: opts.manifestExtras ?? {},
     };
