@@ -1,6 +1,8 @@
 // The DuckDB store: numbered migrations from sql/, bulk writes through the Appender, an idempotent merge of
 // ingested records, and streaming reads of conversations for the detectors and builders.
-import { DuckDBInstance, listValue, type DuckDBConnection, type DuckDBAppender } from '@duckdb/node-api';
+import { DuckDBInstance, LIST, VARCHAR, type DuckDBConnection, type DuckDBAppender } from '@duckdb/node-api';
+
+const VARCHAR_LIST = LIST(VARCHAR);
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -292,9 +294,9 @@ export class Store {
         ver.appendInteger(t.turnIndex);
         ver.appendVarchar(verdict.label);
         ver.appendDouble(verdict.dsatScore);
-        ver.appendValue(listValue(verdict.categories));
+        ver.appendList(verdict.categories, VARCHAR_LIST);
         ver.appendDouble(verdict.confidence);
-        ver.appendValue(listValue(verdict.agreed));
+        ver.appendList(verdict.agreed, VARCHAR_LIST);
         if (t.policyVersion) ver.appendVarchar(t.policyVersion);
         else ver.appendNull();
         ver.appendVarchar(FUSION_VERSION);
