@@ -4,7 +4,8 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { defaultDetectorConfig, type DetectorConfig } from '../detectors/config.js';
 import { createDetectors, detectConversation } from '../detectors/registry.js';
-import type { Category, NamedSignal, SignalLabel } from '../detectors/types.js';
+import { selectAmbiguous, type LlmJudge } from '../detectors/llm-judge.js';
+import type { Category, SignalLabel } from '../detectors/types.js';
 import { MinerError } from './errors.js';
 import { ROLES, type Conversation, type Role, type StoredTurn } from './model.js';
 
@@ -173,8 +174,8 @@ export interface EvalOptions {
   config?: DetectorConfig;
   /** Detector names to run (default: all sync detectors). */
   detectors?: string[];
-  /** Signals from an async pass (e.g. the LLM judge), by message id. */
-  extraSignals?: (c: LabelledConversation) => Promise<Map<string, NamedSignal[]> | undefined>;
+  /** Optional LLM judge: run on the turns the rules found ambiguous, its signals fused with the rest. */
+  judge?: LlmJudge;
 }
 
 export async function runEval(file: string, opts: EvalOptions = {}): Promise<EvalReport> {
@@ -187,8 +188,16 @@ export async function runEval(file: string, opts: EvalOptions = {}): Promise<Eva
   let conversations = 0;
   for await (const labelled of readLabelled(file)) {
     conversations++;
-    const extra = opts.extraSignals ? await opts.extraSignals(labelled) : undefined;
-    for (const { ctx, signals, verdict } of detectConversation(labelled.conversation, detectors, config, extra)) {
+    let detections = detectConversation(labelled.conversation, detectors, config);
+    if (opts.judge) {
+      const ambiguous = selectAmbiguous(detections);
+      if (ambiguous.length > 0) {
+        const judged = await opts.judge.judge(ambiguous);
+        const extra = new Map([...judged].map(([id, signal]) => [id, [signal]]));
+        detections = detectConversation(labelled.conversation, detectors, config, extra);
+      }
+    }
+    for (const { ctx, signals, verdict } of detections) {
       const gold = labelled.gold.get(ctx.assistantTurn.messageId);
       if (!gold) continue;
       const row = { gold, predicted: verdict.label, dsatScore: verdict.dsatScore };
