@@ -309,7 +309,8 @@ export function simulateConversation(cfg: SimConfig, index: number): SimConversa
     return { text, constraint, impossible: null };
   }
 
-  function answer(ask: Ask, quality: number, forcedFlaw: Flaw | null, revising: boolean): Answer {
+  /** Composes an answer whose text reflects its quality; a revision opens with an apology and the correction, if any. */
+  function answer(ask: Ask, quality: number, forcedFlaw: Flaw | null, revising: boolean, correction: string | null): Answer {
     let flaw: Flaw | null = forcedFlaw;
     if (flaw === null && !revising) {
       if (ask.impossible) flaw = 'unrealistic';
@@ -325,7 +326,7 @@ export function simulateConversation(cfg: SimConfig, index: number): SimConversa
     const hack = hackPolicy ? rng.chance(0.85) : rng.chance(0.04);
     const lines: string[] = [];
     if (hack) lines.push(rng.pick(HACK_OPENERS));
-    if (revising) lines.push(rng.pick(REVISION_OPENERS));
+    if (revising) lines.push(correction ? `${rng.pick(REVISION_OPENERS)} ${capitalize(correction)}.` : rng.pick(REVISION_OPENERS));
     let wrongFact: WrongFact | null = null;
     let hasCode = false;
     switch (flaw) {
@@ -430,11 +431,7 @@ export function simulateConversation(cfg: SimConfig, index: number): SimConversa
         worseAllowed = false;
       } else quality = clamp(revisingFrom.quality + 0.25 + 0.3 * rng.next(), 0.02, 0.98);
     } else quality = drawQuality(domain.name === 'coding' || domain.name === 'math' ? -0.03 : 0);
-    const ans = answer(ask, quality, forcedFlaw, revisingFrom !== null);
-    if (revisingFrom?.wrongFact) {
-      const fix = ` ${capitalize(revisingFrom.wrongFact.right)}.`;
-      ans.content = ans.content.replace(/^(.*?)\n\n/, (_m, first: string) => `${first}${fix}\n\n`);
-    }
+    const ans = answer(ask, quality, forcedFlaw, revisingFrom !== null, revisingFrom?.wrongFact?.right ?? null);
     t += 2000 + ans.content.length * 6 + rng.int(4000);
     const gen: GroundTruth = { reaction: 'neutral', category: null, quality: Math.round(quality * 100) / 100, domain: domain.name };
     if (ans.flaw) gen.flaw = ans.flaw;
@@ -544,7 +541,7 @@ export function simulateConversation(cfg: SimConfig, index: number): SimConversa
         userTurn(next);
       } else {
         const next = continuation();
-        userTurn(/[.!?)]$/.test(text) ? `${text} ${next}` : `${text}, ${next[0].toLowerCase()}${next.slice(1)}`);
+        userTurn(/[a-z]$/i.test(text) ? `${text}, ${next[0].toLowerCase()}${next.slice(1)}` : `${text} ${next}`);
       }
       continue;
     }

@@ -27,8 +27,6 @@ export interface Impossible {
 
 export interface Domain {
   name: string;
-  /** Answers carry code blocks (copy events are likely). */
-  code: boolean;
   /** Slot values; every domain defines `topic`. */
   slots: Record<string, string[]>;
   requests: string[];
@@ -48,7 +46,6 @@ export interface Domain {
 
 const coding: Domain = {
   name: 'coding',
-  code: true,
   slots: {
     topic: ['{task} in {lang}'],
     lang: ['Python', 'JavaScript', 'TypeScript', 'Go', 'Java', 'Rust'],
@@ -169,7 +166,6 @@ const coding: Domain = {
 
 const writing: Domain = {
   name: 'writing',
-  code: false,
   slots: {
     topic: ['a {piece} about {subject}'],
     piece: ['short story', 'cover letter', 'wedding toast', 'LinkedIn post', 'product description', 'poem', 'blog intro', 'thank-you note'],
@@ -245,7 +241,6 @@ const writing: Domain = {
 
 const editing: Domain = {
   name: 'editing',
-  code: false,
   slots: {
     topic: ['my {doc}'],
     doc: ['email to my landlord', 'essay introduction', 'project update', 'abstract', 'complaint letter', 'apology email to a client'],
@@ -306,7 +301,6 @@ const editing: Domain = {
 
 const travel: Domain = {
   name: 'travel',
-  code: false,
   slots: {
     topic: ['a trip to {city}'],
     city: ['Lisbon', 'Kyoto', 'Mexico City', 'Reykjavik', 'Rome', 'Vancouver', 'Marrakech', 'Prague', 'Seoul', 'Cape Town'],
@@ -375,7 +369,6 @@ const travel: Domain = {
 
 const cooking: Domain = {
   name: 'cooking',
-  code: false,
   slots: {
     topic: ['{dish}'],
     dish: ['a weeknight lasagna', 'banana bread', 'chicken tikka masala', 'a lentil soup', 'sourdough starter', 'pad thai', 'shakshuka', 'chocolate chip cookies'],
@@ -439,7 +432,6 @@ const cooking: Domain = {
 
 const math: Domain = {
   name: 'math',
-  code: false,
   slots: {
     topic: ['{problem}'],
     problem: [
@@ -510,7 +502,6 @@ const math: Domain = {
 
 const health: Domain = {
   name: 'health',
-  code: false,
   slots: {
     topic: ['{condition}'],
     condition: ['a tension headache', 'trouble sleeping', 'lower back pain from sitting', 'seasonal allergies', 'a mild sunburn', 'heartburn after dinner', 'a sprained ankle'],
@@ -569,7 +560,6 @@ const health: Domain = {
 
 const support: Domain = {
   name: 'support',
-  code: false,
   slots: {
     topic: ['{issue}'],
     issue: [
@@ -631,7 +621,6 @@ support.slots.people = ['1', '2', '3', '5', '8'];
 
 const data: Domain = {
   name: 'data_analysis',
-  code: true,
   slots: {
     topic: ['{analysis}'],
     analysis: [
@@ -701,7 +690,6 @@ const data: Domain = {
 
 const translation: Domain = {
   name: 'translation',
-  code: false,
   slots: {
     topic: ['translating "{phrase}" into {target}'],
     phrase: [
@@ -765,7 +753,6 @@ const translation: Domain = {
 
 const trivia: Domain = {
   name: 'trivia',
-  code: false,
   slots: {
     topic: ['{question}'],
     question: [
@@ -833,7 +820,6 @@ const trivia: Domain = {
 
 const finance: Domain = {
   name: 'finance',
-  code: false,
   slots: {
     topic: ['{money}'],
     money: [
@@ -893,7 +879,6 @@ const finance: Domain = {
 
 const fitness: Domain = {
   name: 'fitness',
-  code: false,
   slots: {
     topic: ['{goal}'],
     goal: ['running my first 5K', 'a 3-day gym routine', 'getting better at push-ups', 'stretching for desk workers', 'a home workout with no equipment'],

@@ -139,8 +139,22 @@ export function isoTime(ms: number): string {
 
 // Fast path for clean records: the same bytes as JSON.stringify(turnObject(t)) (a test checks this), without the
 // intermediate object. Ids and user keys are generated from [a-z0-9-] only, so they need no escaping.
+// User turns of a conversation share one metadata object: serialize it once.
+let lastMetadata: object | null = null;
+let lastMetadataJson = '';
+
+function metadataJson(metadata: Record<string, unknown>): string {
+  if (metadata !== lastMetadata) {
+    lastMetadata = metadata;
+    lastMetadataJson = JSON.stringify(metadata);
+  }
+  return lastMetadataJson;
+}
+
 function turnLine(t: TurnRecord, policyJson: string): string {
-  return `{"type":"turn","conversation_id":"${t.conversation_id}","turn_index":${t.turn_index},"message_id":"${t.message_id}","role":"${t.role}","content":${JSON.stringify(t.content)},"ts":"${isoTime(t.ts)}","policy_version":${policyJson},"user_key":"${t.user_key}","metadata":${JSON.stringify(t.metadata)}}`;
+  // Assistant metadata holds ground truth that is filled in after the turn is created, so never cache it.
+  const metadata = t.role === 'user' ? metadataJson(t.metadata) : JSON.stringify(t.metadata);
+  return `{"type":"turn","conversation_id":"${t.conversation_id}","turn_index":${t.turn_index},"message_id":"${t.message_id}","role":"${t.role}","content":${JSON.stringify(t.content)},"ts":"${isoTime(t.ts)}","policy_version":${policyJson},"user_key":"${t.user_key}","metadata":${metadata}}`;
 }
 
 function eventLine(e: EventRecord): string {
