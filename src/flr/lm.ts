@@ -156,8 +156,15 @@ export class CausalLm {
   /**
    * One decoder step over `ids` (batch x seqLen, right-padded; `lengths` are the real lengths) after `past`.
    * Padding sits after the real tokens, so causal attention keeps it from touching them.
+   * With `present: false` the returned cache is empty.
    */
-  async forward(ids: number[][], past: PastKeyValues, lengths?: number[]): Promise<DecoderOutput> {
+  async forward(
+    ids: number[][],
+    past: PastKeyValues,
+    lengths?: number[],
+    opts: { present?: boolean } = {},
+  ): Promise<DecoderOutput> {
+    const wantPresent = opts.present ?? true;
     const batch = ids.length;
     const seqLen = ids[0].length;
     if (past.batch !== batch) throw new Error(`cache batch ${past.batch} != input batch ${batch}`);
@@ -183,11 +190,12 @@ export class CausalLm {
       feeds[`past_key_values.${i}.key`] = new ort.Tensor('float32', past.tensors[2 * i], pastDims);
       feeds[`past_key_values.${i}.value`] = new ort.Tensor('float32', past.tensors[2 * i + 1], pastDims);
     }
-    const out = await this.session.run(feeds);
+    // Fetching only the logits skips copying the whole cache back to JS when the caller will not reuse it.
+    const out = wantPresent ? await this.session.run(feeds) : await this.session.run(feeds, ['logits']);
     const logits = out.logits;
     if (!logits || logits.type !== 'float32') throw new Error(`${this.dir}: graph output logits missing or not float32`);
     const tensors: Float32Array[] = [];
-    for (let i = 0; i < this.numLayers; i++) {
+    for (let i = 0; wantPresent && i < this.numLayers; i++) {
       tensors.push(out[`present.${i}.key`].data as Float32Array, out[`present.${i}.value`].data as Float32Array);
     }
     return { logits: logits.data as Float32Array, seqLen, present: { batch, length: total, tensors } };

@@ -8,7 +8,8 @@ export interface FlrOptions {
   followUps?: FollowUpSets;
   /** Longest scored sequence in tokens; the context is cut from the left to fit. Default: min(model max, 2048). */
   maxLength?: number;
-  /** Follow-ups per batched cache step. Default 16 (the cache is copied once per batch row). */
+  /** Follow-ups per batched cache step. Default 4: the cache is copied once per batch row, and larger batches
+   * turned memory-bound in bench/flr.ts. */
   batchSize?: number;
   /** Prefix tokens per decoder call, bounding the logits buffer for large vocabularies. Default 256. */
   prefixChunk?: number;
@@ -135,7 +136,7 @@ export async function scoreWithPrefixReuse(
   sequences: PreparedSequence[],
   opts: { batchSize?: number; prefixChunk?: number } = {},
 ): Promise<number[]> {
-  const batchSize = opts.batchSize ?? 16;
+  const batchSize = opts.batchSize ?? 4;
   const chunk = opts.prefixChunk ?? 256;
   const vocab = lm.vocabSize;
   let shared = Math.min(...sequences.map((s) => s.start));
@@ -149,19 +150,24 @@ export async function scoreWithPrefixReuse(
     past = out.present;
     lastRow = copyRow(out.logits, ids.length - 1, vocab);
   }
-  const scores: number[] = [];
-  for (let b0 = 0; b0 < sequences.length; b0 += batchSize) {
-    const batch = sequences.slice(b0, b0 + batchSize);
+  // Batch follow-ups of similar length together so little of each batch is padding.
+  const order = sequences.map((_, i) => i).sort((a, b) => sequences[a].end - sequences[b].end);
+  const scores = new Array<number>(sequences.length);
+  for (let b0 = 0; b0 < order.length; b0 += batchSize) {
+    const members = order.slice(b0, b0 + batchSize);
     // Inputs run up to the token before the last content token: later tokens predict nothing we score.
-    const suffixes = batch.map((s) => s.ids.slice(shared, s.end - 1));
+    const suffixes = members.map((i) => sequences[i].ids.slice(shared, sequences[i].end - 1));
     const width = Math.max(...suffixes.map((x) => x.length));
     let logits: Float32Array = new Float32Array(0);
     if (width > 0) {
       const padded = suffixes.map((x) => x.concat(new Array(width - x.length).fill(lm.padTokenId)));
-      const out = await lm.forward(padded, lm.expandPast(past, batch.length), suffixes.map((x) => x.length));
+      const out = await lm.forward(padded, lm.expandPast(past, members.length), suffixes.map((x) => x.length), {
+        present: false,
+      });
       logits = out.logits;
     }
-    batch.forEach((s, b) => {
+    members.forEach((i, b) => {
+      const s = sequences[i];
       let sum = 0;
       for (let t = s.start; t < s.end; t++) {
         const pos = t - 1; // logits at pos predict token t
@@ -170,7 +176,7 @@ export async function scoreWithPrefixReuse(
             ? logSoftmaxAt(lastRow, 0, vocab, s.ids[t])
             : logSoftmaxAt(logits, (b * width + (pos - shared)) * vocab, vocab, s.ids[t]);
       }
-      scores.push(sum / (s.end - s.start));
+      scores[i] = sum / (s.end - s.start);
     });
   }
   return scores;
@@ -181,7 +187,7 @@ export async function scoreNaive(lm: CausalLm, sequences: PreparedSequence[]): P
   const vocab = lm.vocabSize;
   const scores: number[] = [];
   for (const s of sequences) {
-    const out = await lm.forward([s.ids.slice(0, s.end - 1)], lm.emptyPast(1));
+    const out = await lm.forward([s.ids.slice(0, s.end - 1)], lm.emptyPast(1), undefined, { present: false });
     let sum = 0;
     for (let t = s.start; t < s.end; t++) sum += logSoftmaxAt(out.logits, (t - 1) * vocab, vocab, s.ids[t]);
     scores.push(sum / (s.end - s.start));

@@ -1,0 +1,11 @@
+import { writeCorpus } from '../generator.js';
+import { ploveTrainFile, ploveEvalFile } from './files.js';
+const n = Number(process.argv[2] ?? 3000);
+let t = performance.now();
+const stats = process.argv[4] ? {} : await writeCorpus('/tmp/plove/gen.jsonl', { seed: 7, conversations: n, format: 'native' });
+console.log('gen', stats, performance.now() - t); t = performance.now();
+const split = { fraction: 0.3, part: 'train' as const }; const extra = JSON.parse(process.argv[3] ?? '{}');
+const tr = await ploveTrainFile('/tmp/plove/gen.jsonl', '/tmp/plove/m.onnx', { split, ...extra });
+console.log('train', JSON.stringify(tr), performance.now() - t); t = performance.now();
+const ev = await ploveEvalFile('/tmp/plove/gen.jsonl', '/tmp/plove/m.onnx', { split: { ...split, part: 'test' } });
+console.log('eval', JSON.stringify(ev), performance.now() - t);
