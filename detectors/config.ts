@@ -67,11 +67,11 @@ export const defaultDetectorConfig: DetectorConfig = {
     baseDsatScore: 0.08,
     dsatThreshold: 0.4,
     satThreshold: 0.4,
-    ambiguousDsatEvidence: 0.3,
+    ambiguousDsatEvidence: 0.2,
     weakOnly: ['abandonment'],
   },
   rephrase: { jaccard: 0.6, containment: 0.8, maxEditDistance: 0.35, minContentWords: 3 },
-  abandonment: { score: 0.25 },
+  abandonment: { score: 0.15 },
   wildfeedback: { maxChars: 2000, conflictMargin: 0.15 },
 };
 

@@ -83,7 +83,7 @@ export const CUES: Cue[] = [
   {
     category: 'personal_details',
     label: 'sat',
-    score: 0.55,
+    score: 0.5,
     re: w(
       "i (?:really |absolutely |do |also )?(?:love|like|enjoy|adore)(?:d)?|i(?:'m| am) a (?:big |huge )?fan|" +
         'my (?:all[- ]time )?favou?rite',
@@ -161,7 +161,7 @@ export const CUES: Cue[] = [
         "i (?:don't|do not|didn't) (?:understand|get) (?:you|what you|that|your)|excuse me\\?|come again|say what|" +
         "are you (?:a bot|a robot|crazy|drunk|ok|okay|stupid|serious|kidding|joking|even listening)|you(?:'re| are) (?:a bot|a robot|" +
         "weird|crazy|confusing me|confused|not listening|not helping|useless|wrong|mistaken)|what the (?:hell|heck|fuck)|" +
-        'wtf|wth|ffs|smh|ugh+|seriously|irrelevant|off[- ]topic|random|weird|that was rude|so rude|rude',
+        'wtf|wth|ffs|smh|ugh+|seriously|off[- ]topic|that was rude|so rude',
     ),
   },
   { category: 'negative_feedback', label: 'dsat', score: 0.7, re: g(String.raw`^(?:what|huh|hm+|eh|wat|what\?+|\?+|ok\?+|what the)[?!.]*$`) },
@@ -215,14 +215,14 @@ export const CUES: Cue[] = [
   {
     category: 'revision',
     label: 'dsat',
-    score: 0.45,
+    score: 0.4,
     re: w(
       'instead|rather than|another one|another option|something (?:else|different)|any ?(?:others?|thing else)|other (?:options|ones|choices)|' +
         'show me (?:more|others|other)|more options|what else|a different (?:one|option)|find (?:me )?(?:another|someplace else|something else)|' +
         'i meant|what i meant|i mean',
     ),
   },
-  { category: 'revision', label: 'dsat', score: 0.3, re: w('how about|what about|can you try|could you try|let\'s try|please try') },
+  { category: 'revision', label: 'dsat', score: 0.15, re: w('how about|what about|can you try|could you try|let\'s try|please try') },
   {
     category: 'ignored',
     label: 'dsat',
@@ -231,7 +231,7 @@ export const CUES: Cue[] = [
       "you (?:didn't|did not|haven't|have not|never) (?:answer|respond to|address|read|listen|reply to|get|understand|" +
         "do what)|you ignored|ignor(?:ed|ing) (?:my|the|what)|(?:that's|that is|that was|this is|it's)? ?not what i (?:asked|said|" +
         "requested)|answer (?:my|the) question|my question (?:was|is)|i (?:already|just) (?:said|told you|asked|mentioned|gave)|" +
-        "as i (?:said|mentioned|told you)|i said|i asked (?:you )?(?:for|about|if|to|whether)|you forgot|you missed|" +
+        "as i (?:said|mentioned|told you)|i asked (?:you )?(?:for|about|if|to|whether)|you forgot|you missed|" +
         "you skipped|read (?:my|the) (?:question|message)|i told you|that's not my question|not my question",
     ),
   },
@@ -284,7 +284,7 @@ export const CUES: Cue[] = [
     label: 'dsat',
     score: 0.6,
     re: w(
-      "never ?mind|nvm|forget (?:it|about it)|whatever|change (?:the )?(?:subject|topic)|(?:let's )?talk about something else|" +
+      "never ?mind|nvm|forget (?:it|about it)|whatever(?=[.!]*$)|change (?:the )?(?:subject|topic)|(?:let's )?talk about something else|" +
         "i(?:'m| am) bored|(?:this|you)(?:'re| is| are) (?:boring|pointless|going nowhere)|moving on|anyway(?:s)?,|i give up",
     ),
   },
@@ -292,6 +292,8 @@ export const CUES: Cue[] = [
 
 export const WEAK_CUES: Cue[] = [
   { category: 'no_engagement', label: 'dsat', score: 0.35, re: w("(?:i )?(?:really )?(?:don't|do not) care|not interested") },
+  { category: 'ignored', label: 'dsat', score: 0.45, re: w('i said|i just said') },
+  { category: 'negative_feedback', label: 'dsat', score: 0.7, targeted: true, re: w('weird|random|irrelevant|rude|creepy|confusing') },
 ];
 CUES.push(...WEAK_CUES);
 
