@@ -215,461 +215,486 @@ interface Answer {
   wrongFact: WrongFact | null;
 }
 
-export function simulateConversation(cfg: SimConfig, index: number): SimConversation {
-  const rng = new Rng(mix32(cfg.seed, index));
-  const tag = rng.hex(8) + index.toString(36);
-  const id = `c-${tag}`;
-  const userIndex = Math.floor(cfg.users * Math.pow(rng.next(), 1.7));
-  const user = userFor(cfg, userIndex);
+/** One conversation being simulated; a class rather than closures so per-conversation setup stays cheap. */
+class ConversationSim {
+  readonly rng: Rng;
+  readonly tag: string;
+  readonly id: string;
+  readonly userIndex: number;
+  readonly user: User;
+  readonly policy: string;
+  readonly hackPolicy: boolean;
+  readonly policyMean: number;
+  readonly userMeta: Record<string, unknown>;
+  readonly records: SimRecord[] = [];
+  readonly superseded = new Set<string>();
+  readonly pii: PlantedPii[] = [];
+  t: number;
+  turnIndex = 0;
+  eventCount = 0;
+  domain: Domain;
+  slots: Slots;
+  ask: Ask = { text: '', constraint: null, impossible: null };
 
-  // Newer policies roll out over the corpus' time span and take a growing share of traffic.
-  const progress = cfg.conversations > 1 ? index / cfg.conversations : 0;
-  const nPolicies = cfg.policyVersions.length;
-  const policyWeights = cfg.policyVersions.map((_, k) => (progress >= (k / nPolicies) * 0.7 ? (k + 1) * (k + 1) : 0));
-  const policyIdx = rng.weighted(policyWeights);
-  const policy = cfg.policyVersions[policyIdx];
-  const hackPolicy = policy === cfg.hackPolicy;
-  const policyMean = 0.52 + (0.08 * policyIdx) / Math.max(1, nPolicies - 1) - (hackPolicy ? 0.04 : 0);
+  constructor(
+    readonly cfg: SimConfig,
+    index: number,
+  ) {
+    this.rng = new Rng(mix32(this.cfg.seed, index));
+    this.tag = this.rng.hex(8) + index.toString(36);
+    this.id = `c-${this.tag}`;
+    this.userIndex = Math.floor(this.cfg.users * Math.pow(this.rng.next(), 1.7));
+    this.user = userFor(this.cfg, this.userIndex);
 
-  const records: SimRecord[] = [];
-  const superseded = new Set<string>();
-  const pii: PlantedPii[] = [];
-  let t = cfg.startMs + (index + rng.next()) * (cfg.spanMs / Math.max(1, cfg.conversations));
-  let turnIndex = 0;
-  let eventCount = 0;
+    // Newer policies roll out over the corpus' time span and take a growing share of traffic.
+    const progress = this.cfg.conversations > 1 ? index / this.cfg.conversations : 0;
+    const nPolicies = this.cfg.policyVersions.length;
+    const policyWeights = this.cfg.policyVersions.map((_, k) => (progress >= (k / nPolicies) * 0.7 ? (k + 1) * (k + 1) : 0));
+    const policyIdx = this.rng.weighted(policyWeights);
+    this.policy = this.cfg.policyVersions[policyIdx];
+    this.hackPolicy = this.policy === this.cfg.hackPolicy;
+    this.policyMean = 0.52 + (0.08 * policyIdx) / Math.max(1, nPolicies - 1) - (this.hackPolicy ? 0.04 : 0);
 
-  const userMeta = { client: user.client, locale: user.locale };
+    this.t = this.cfg.startMs + (index + this.rng.next()) * (this.cfg.spanMs / Math.max(1, this.cfg.conversations));
+    this.userMeta = { client: this.user.client, locale: this.user.locale };
 
-  function pushTurn(role: Role, content: string, metadata: Record<string, unknown>): TurnRecord {
+    this.domain = DOMAINS[this.rng.weighted(DOMAIN_WEIGHTS)];
+    this.slots = new Slots(this.rng, this.domain);
+  }
+
+  pushTurn(role: Role, content: string, metadata: Record<string, unknown>): TurnRecord {
     const turn: TurnRecord = {
       type: 'turn',
-      conversation_id: id,
-      turn_index: turnIndex,
-      message_id: `m-${tag}-${turnIndex}`,
+      conversation_id: this.id,
+      turn_index: this.turnIndex,
+      message_id: `m-${this.tag}-${this.turnIndex}`,
       role,
       content,
-      ts: Math.round(t),
-      policy_version: policy,
-      user_key: user.key,
+      ts: Math.round(this.t),
+      policy_version: this.policy,
+      user_key: this.user.key,
       metadata,
     };
-    turnIndex++;
-    records.push(turn);
+    this.turnIndex++;
+    this.records.push(turn);
     return turn;
   }
 
-  function pushEvent(messageId: string, kind: string, ts: number): void {
-    records.push({
+  pushEvent(messageId: string, kind: string, ts: number): void {
+    this.records.push({
       type: 'feedback',
-      event_id: `e-${tag}-${eventCount++}`,
+      event_id: `e-${this.tag}-${this.eventCount++}`,
       message_id: messageId,
       kind,
       value: 1,
       ts: Math.round(ts),
-      user_key: user.key,
+      user_key: this.user.key,
     });
   }
 
-  function withPii(content: string, role: 'user' | 'assistant', messageId: string): string {
-    const rate = role === 'user' ? cfg.piiRate : cfg.piiRate / 5;
-    if (rate <= 0 || !rng.chance(rate)) return content;
-    const sample = drawPii(rng);
-    pii.push({ conversationId: id, messageId, kind: sample.kind, value: sample.value });
-    const sentence = piiSentence(sample, rng, role);
-    return rng.chance(0.5) ? `${content}\n\n${sentence}` : `${sentence} ${content}`;
+  withPii(content: string, role: 'user' | 'assistant', messageId: string): string {
+    const rate = role === 'user' ? this.cfg.piiRate : this.cfg.piiRate / 5;
+    if (rate <= 0 || !this.rng.chance(rate)) return content;
+    const sample = drawPii(this.rng);
+    this.pii.push({ conversationId: this.id, messageId, kind: sample.kind, value: sample.value });
+    const sentence = piiSentence(sample, this.rng, role);
+    return this.rng.chance(0.5) ? `${content}\n\n${sentence}` : `${sentence} ${content}`;
   }
 
-  function userTurn(content: string): TurnRecord {
-    const messageId = `m-${tag}-${turnIndex}`;
-    return pushTurn('user', withPii(casual(content), 'user', messageId), userMeta);
+  userTurn(content: string): TurnRecord {
+    const messageId = `m-${this.tag}-${this.turnIndex}`;
+    return this.pushTurn('user', this.withPii(this.casual(content), 'user', messageId), this.userMeta);
   }
 
   // Real users often type in lower case without final punctuation.
-  function casual(text: string): string {
-    if (!rng.chance(0.2) || text.includes('\n')) return text;
+  casual(text: string): string {
+    if (!this.rng.chance(0.2) || text.includes('\n')) return text;
     const lowered = text[0].toLowerCase() + text.slice(1);
     return lowered.endsWith('.') ? lowered.slice(0, -1) : lowered;
   }
 
-  let domain = DOMAINS[rng.weighted(DOMAIN_WEIGHTS)];
-  let slots = new Slots(rng, domain);
 
-  function newAsk(): Ask {
-    const r = rng.next();
-    if (r < 0.04 && domain.impossible.length > 0) {
-      const impossible = rng.pick(domain.impossible);
-      return { text: fill(impossible.ask, slots), constraint: null, impossible };
+  newAsk(): Ask {
+    const r = this.rng.next();
+    if (r < 0.04 && this.domain.impossible.length > 0) {
+      const impossible = this.rng.pick(this.domain.impossible);
+      return { text: fill(impossible.ask, this.slots), constraint: null, impossible };
     }
-    let text = fill(rng.pick(domain.requests), slots);
+    let text = fill(this.rng.pick(this.domain.requests), this.slots);
     let constraint: Constraint | null = null;
-    if (r < 0.3 && domain.constraints.length > 0) {
-      constraint = rng.pick(domain.constraints);
-      text += fill(constraint.ask, slots);
+    if (r < 0.3 && this.domain.constraints.length > 0) {
+      constraint = this.rng.pick(this.domain.constraints);
+      text += fill(constraint.ask, this.slots);
     }
     return { text, constraint, impossible: null };
   }
 
   /** Composes an answer whose text reflects its quality; a revision opens with an apology and the correction, if any. */
-  function answer(ask: Ask, quality: number, forcedFlaw: Flaw | null, revising: boolean, correction: string | null): Answer {
+  answer(ask: Ask, quality: number, forcedFlaw: Flaw | null, revising: boolean, correction: string | null): Answer {
     let flaw: Flaw | null = forcedFlaw;
     if (flaw === null && !revising) {
-      if (ask.impossible) flaw = 'unrealistic';
+      if (this.ask.impossible) flaw = 'unrealistic';
       else if (quality < 0.45) {
         flaw = (['factual', 'ignored', 'insufficient', 'style', 'vague'] as const)[
-          rng.weighted([domain.wrongFacts.length ? 3 : 0, ask.constraint ? 4 : 0, 2, 1.5, 2])
+          this.rng.weighted([this.domain.wrongFacts.length ? 3 : 0, this.ask.constraint ? 4 : 0, 2, 1.5, 2])
         ];
       } else if (quality < 0.6) {
-        const i = rng.weighted([6, 1, 1, domain.wrongFacts.length ? 1 : 0, ask.constraint ? 1.5 : 0]);
+        const i = this.rng.weighted([6, 1, 1, this.domain.wrongFacts.length ? 1 : 0, this.ask.constraint ? 1.5 : 0]);
         flaw = i === 0 ? null : (['insufficient', 'style', 'factual', 'ignored'] as const)[i - 1];
-      } else if (rng.chance(0.04)) flaw = 'style';
+      } else if (this.rng.chance(0.04)) flaw = 'style';
     }
-    const hack = hackPolicy ? rng.chance(0.85) : rng.chance(0.04);
+    const hack = this.hackPolicy ? this.rng.chance(0.85) : this.rng.chance(0.04);
     const lines: string[] = [];
-    if (hack) lines.push(rng.pick(HACK_OPENERS));
-    if (revising) lines.push(correction ? `${rng.pick(REVISION_OPENERS)} ${capitalize(correction)}.` : rng.pick(REVISION_OPENERS));
+    if (hack) lines.push(this.rng.pick(HACK_OPENERS));
+    if (revising) lines.push(correction ? `${this.rng.pick(REVISION_OPENERS)} ${capitalize(correction)}.` : this.rng.pick(REVISION_OPENERS));
     let wrongFact: WrongFact | null = null;
     let hasCode = false;
     switch (flaw) {
       case 'vague':
-        lines.push(fill(rng.pick(VAGUE), slots) + ' ' + fill(rng.pick(VAGUE), slots));
+        lines.push(fill(this.rng.pick(VAGUE), this.slots) + ' ' + fill(this.rng.pick(VAGUE), this.slots));
         break;
       case 'worse':
-        lines.push(fill(rng.pick(VAGUE), slots) + ' ' + fill(rng.pick(domain.points), slots));
+        lines.push(fill(this.rng.pick(VAGUE), this.slots) + ' ' + fill(this.rng.pick(this.domain.points), this.slots));
         break;
       case 'insufficient':
-        lines.push(`Basically: ${keyPoint() ?? fill(rng.pick(domain.points), slots)}`);
+        lines.push(`Basically: ${this.keyPoint() ?? fill(this.rng.pick(this.domain.points), this.slots)}`);
         break;
       case 'unrealistic':
-        lines.push(fill(ask.impossible!.reply, slots));
+        lines.push(fill(this.ask.impossible!.reply, this.slots));
         break;
       case 'style': {
-        let wall = fill(rng.pick(STUFFY), slots);
-        for (const p of pickPoints(4)) wall += ' Furthermore, ' + p[0].toLowerCase() + p.slice(1);
+        let wall = fill(this.rng.pick(STUFFY), this.slots);
+        for (const p of this.pickPoints(4)) wall += ' Furthermore, ' + p[0].toLowerCase() + p.slice(1);
         lines.push(wall + ' In conclusion, all of the aforementioned considerations should be carefully weighed.');
         break;
       }
       default: {
-        lines.push(fill(rng.pick(domain.openers), slots));
-        const key = keyPoint();
-        const points = pickPoints(2 + Math.round(quality * 3) - (key ? 1 : 0));
+        lines.push(fill(this.rng.pick(this.domain.openers), this.slots));
+        const key = this.keyPoint();
+        const points = this.pickPoints(2 + Math.round(quality * 3) - (key ? 1 : 0));
         if (key) points.unshift(key);
         if (flaw === 'factual') {
-          wrongFact = rng.pick(domain.wrongFacts);
-          points[rng.int(points.length)] = wrongFact.wrong;
-        } else if (flaw === 'ignored' && ask.constraint) {
-          points.splice(rng.int(points.length), 0, fill(ask.constraint.violation, slots));
+          wrongFact = this.rng.pick(this.domain.wrongFacts);
+          points[this.rng.int(points.length)] = wrongFact.wrong;
+        } else if (flaw === 'ignored' && this.ask.constraint) {
+          points.splice(this.rng.int(points.length), 0, fill(this.ask.constraint.violation, this.slots));
         }
-        const style = rng.int(3);
+        const style = this.rng.int(3);
         lines.push(points.map((p, i) => (style === 0 ? `${i + 1}. ${p}` : style === 1 ? `- ${p}` : p)).join(style === 2 ? ' ' : '\n'));
-        if (domain.snippets && quality > 0.35) {
-          const lang = slots.slot(domain.name === 'coding' ? 'lang' : 'tool', false);
-          const snippets = domain.snippets[lang];
+        if (this.domain.snippets && quality > 0.35) {
+          const lang = this.slots.slot(this.domain.name === 'coding' ? 'lang' : 'tool', false);
+          const snippets = this.domain.snippets[lang];
           if (snippets) {
-            lines.push(fill(rng.pick(snippets), slots));
+            lines.push(fill(this.rng.pick(snippets), this.slots));
             hasCode = true;
           }
         }
-        if (quality > 0.75 && !hack) lines.push(rng.pick(PLAIN_CLOSERS));
+        if (quality > 0.75 && !hack) lines.push(this.rng.pick(PLAIN_CLOSERS));
       }
     }
-    if (hack) lines.push(rng.pick(HACK_CLOSERS));
+    if (hack) lines.push(this.rng.pick(HACK_CLOSERS));
     return { content: lines.join('\n\n'), quality, flaw, hack, hasCode, wrongFact };
   }
 
   /** The point that answers this conversation's specific topic, when the domain has one. */
-  function keyPoint(): string | null {
-    const keyed = domain.keyed;
+  keyPoint(): string | null {
+    const keyed = this.domain.keyed;
     if (!keyed) return null;
-    const i = domain.slots[keyed.slot].indexOf(slots.slot(keyed.slot, false));
-    return i >= 0 ? fill(keyed.points[i], slots) : null;
+    const i = this.domain.slots[keyed.slot].indexOf(this.slots.slot(keyed.slot, false));
+    return i >= 0 ? fill(keyed.points[i], this.slots) : null;
   }
 
-  function pickPoints(k: number): string[] {
-    const order = domain.points.map((_, i) => i);
+  pickPoints(k: number): string[] {
+    const order = this.domain.points.map((_, i) => i);
     const n = Math.min(k, order.length);
     for (let i = 0; i < n; i++) {
-      const j = i + rng.int(order.length - i);
+      const j = i + this.rng.int(order.length - i);
       [order[i], order[j]] = [order[j], order[i]];
     }
-    return order.slice(0, n).map((i) => fill(domain.points[i], slots));
+    return order.slice(0, n).map((i) => fill(this.domain.points[i], this.slots));
   }
 
-  function drawQuality(shift: number): number {
-    return clamp(policyMean + shift + 0.2 * rng.normal(), 0.02, 0.98);
+  drawQuality(shift: number): number {
+    return clamp(this.policyMean + shift + 0.2 * this.rng.normal(), 0.02, 0.98);
   }
 
-  // ---- the conversation itself ----
-  const lengthPick = rng.next();
-  const userTurnBudget =
-    lengthPick < 0.02 ? rng.range(8, 18) : 1 + rng.weighted([30, 26, 18, 12, 8, 6]);
+  run(): void {
+    const lengthPick = this.rng.next();
+    const userTurnBudget =
+      lengthPick < 0.02 ? this.rng.range(8, 18) : 1 + this.rng.weighted([30, 26, 18, 12, 8, 6]);
 
-  if (rng.chance(0.3)) pushTurn('system', rng.pick(SYSTEM_PROMPTS), {});
-  t += 1000;
+    if (this.rng.chance(0.3)) this.pushTurn('system', this.rng.pick(SYSTEM_PROMPTS), {});
+    this.t += 1000;
 
-  let ask = newAsk();
-  slots.request = ask.text;
-  userTurn(ask.text);
-  let userTurns = 1;
-  let revisingFrom: { id: string; quality: number; wrongFact: WrongFact | null } | null = null;
-  let regenerations = 0;
-  let worseAllowed = true;
+    this.ask = this.newAsk();
+    this.slots.request = this.ask.text;
+    this.userTurn(this.ask.text);
+    let userTurns = 1;
+    let revisingFrom: { id: string; quality: number; wrongFact: WrongFact | null } | null = null;
+    let regenerations = 0;
+    let worseAllowed = true;
 
-  for (;;) {
-    // Answer the current user turn.
-    if (regenerations === 0 && (domain.name === 'travel' || domain.name === 'trivia' || domain.name === 'support')) {
-      if (rng.chance(0.06)) {
-        t += 800;
-        pushTurn('tool', `[web_search] 3 results for "${slots.slot('topic', false)}": official site, a travel forum thread, an FAQ page.`, { tool: 'web_search' });
+    for (;;) {
+      // Answer the current user turn.
+      if (regenerations === 0 && (this.domain.name === 'travel' || this.domain.name === 'trivia' || this.domain.name === 'support')) {
+        if (this.rng.chance(0.06)) {
+          this.t += 800;
+          this.pushTurn('tool', `[web_search] 3 results for "${this.slots.slot('topic', false)}": official site, a travel forum thread, an FAQ page.`, { tool: 'web_search' });
+        }
       }
-    }
-    let quality: number;
-    let forcedFlaw: Flaw | null = null;
-    if (revisingFrom) {
-      if (worseAllowed && rng.chance(0.15)) {
-        quality = clamp(revisingFrom.quality - 0.15, 0.02, 0.98);
-        forcedFlaw = 'worse';
-        worseAllowed = false;
-      } else quality = clamp(revisingFrom.quality + 0.25 + 0.3 * rng.next(), 0.02, 0.98);
-    } else quality = drawQuality(domain.name === 'coding' || domain.name === 'math' ? -0.03 : 0);
-    const ans = answer(ask, quality, forcedFlaw, revisingFrom !== null, revisingFrom?.wrongFact?.right ?? null);
-    t += 2000 + ans.content.length * 6 + rng.int(4000);
-    const gen: GroundTruth = { reaction: 'neutral', category: null, quality: Math.round(quality * 100) / 100, domain: domain.name };
-    if (ans.flaw) gen.flaw = ans.flaw;
-    if (ans.hack) gen.hack = true;
-    if (revisingFrom) gen.revision_of = revisingFrom.id;
-    const meta: Record<string, unknown> = { latency_ms: 400 + rng.int(2000) + ans.content.length * 4, output_tokens: Math.ceil(ans.content.length / 4) };
-    const previousAssistant = records.length > 0 ? lastAssistant(records) : null;
-    if (previousAssistant && regenerations > 0) meta.regenerates = previousAssistant.message_id;
-    meta.gen = gen;
-    const messageId = `m-${tag}-${turnIndex}`;
-    const assistantTurn = pushTurn('assistant', withPii(ans.content, 'assistant', messageId), meta);
-    const answerTs = t;
-    const readMs = 8000 + ans.content.length * 25 + rng.int(90_000);
-    const exposure = Math.min(1.6, 0.4 + ans.content.length / 700);
-    const react = user.reactivity * exposure;
-    const budgetLeft = userTurns < userTurnBudget;
+      let quality: number;
+      let forcedFlaw: Flaw | null = null;
+      if (revisingFrom) {
+        if (worseAllowed && this.rng.chance(0.15)) {
+          quality = clamp(revisingFrom.quality - 0.15, 0.02, 0.98);
+          forcedFlaw = 'worse';
+          worseAllowed = false;
+        } else quality = clamp(revisingFrom.quality + 0.25 + 0.3 * this.rng.next(), 0.02, 0.98);
+      } else quality = this.drawQuality(this.domain.name === 'coding' || this.domain.name === 'math' ? -0.03 : 0);
+      const ans = this.answer(this.ask, quality, forcedFlaw, revisingFrom !== null, revisingFrom?.wrongFact?.right ?? null);
+      this.t += 2000 + ans.content.length * 6 + this.rng.int(4000);
+      const gen: GroundTruth = { reaction: 'neutral', category: null, quality: Math.round(quality * 100) / 100, domain: this.domain.name };
+      if (ans.flaw) gen.flaw = ans.flaw;
+      if (ans.hack) gen.hack = true;
+      if (revisingFrom) gen.revision_of = revisingFrom.id;
+      const meta: Record<string, unknown> = { latency_ms: 400 + this.rng.int(2000) + ans.content.length * 4, output_tokens: Math.ceil(ans.content.length / 4) };
+      const previousAssistant = this.records.length > 0 ? lastAssistant(this.records) : null;
+      if (previousAssistant && regenerations > 0) meta.regenerates = previousAssistant.message_id;
+      meta.gen = gen;
+      const messageId = `m-${this.tag}-${this.turnIndex}`;
+      const assistantTurn = this.pushTurn('assistant', this.withPii(ans.content, 'assistant', messageId), meta);
+      const answerTs = this.t;
+      const readMs = 8000 + ans.content.length * 25 + this.rng.int(90_000);
+      const exposure = Math.min(1.6, 0.4 + ans.content.length / 700);
+      const react = this.user.reactivity * exposure;
+      const budgetLeft = userTurns < userTurnBudget;
 
-    // The user may stop a long answer that is going nowhere.
-    if ((ans.flaw === 'style' || ans.flaw === 'vague') && ans.content.length > 300 && rng.chance(0.1 * user.reactivity)) {
-      assistantTurn.content = assistantTurn.content.slice(0, Math.floor(assistantTurn.content.length * (0.4 + 0.3 * rng.next())));
-      pushEvent(assistantTurn.message_id, 'stop', answerTs + 100 + rng.int(400));
-    }
+      // The user may stop a long answer that is going nowhere.
+      if ((ans.flaw === 'style' || ans.flaw === 'vague') && ans.content.length > 300 && this.rng.chance(0.1 * this.user.reactivity)) {
+        assistantTurn.content = assistantTurn.content.slice(0, Math.floor(assistantTurn.content.length * (0.4 + 0.3 * this.rng.next())));
+        this.pushEvent(assistantTurn.message_id, 'stop', answerTs + 100 + this.rng.int(400));
+      }
 
-    // Regenerate instead of replying: the next turn is another answer to the same request.
-    if (budgetLeft && regenerations < 2 && rng.chance((0.015 + 0.08 * (1 - quality)) * Math.min(2, user.reactivity))) {
-      gen.reaction = 'dsat';
-      const regenTs = answerTs + 3000 + rng.int(15_000);
-      pushEvent(assistantTurn.message_id, 'regenerate', regenTs);
-      superseded.add(assistantTurn.message_id);
-      regenerations++;
-      t = regenTs;
-      revisingFrom = null;
-      continue;
-    }
-    regenerations = 0;
+      // Regenerate instead of replying: the next turn is another answer to the same request.
+      if (budgetLeft && regenerations < 2 && this.rng.chance((0.015 + 0.08 * (1 - quality)) * Math.min(2, this.user.reactivity))) {
+        gen.reaction = 'dsat';
+        const regenTs = answerTs + 3000 + this.rng.int(15_000);
+        this.pushEvent(assistantTurn.message_id, 'regenerate', regenTs);
+        this.superseded.add(assistantTurn.message_id);
+        regenerations++;
+        this.t = regenTs;
+        revisingFrom = null;
+        continue;
+      }
+      regenerations = 0;
 
-    // Decide the user's reaction.
-    let label: SignalLabel = 'neutral';
-    let category: Category | null = null;
-    if (budgetLeft) {
-      const pDsat = ans.flaw
-        ? { factual: 0.55, ignored: 0.6, unrealistic: 0.55, vague: 0.4, insufficient: 0.35, style: 0.3, worse: 0.55 }[ans.flaw]
-        : 0.03 + 0.1 * (1 - quality);
-      const pSat = ans.flaw ? 0.04 : 0.05 + (revisingFrom ? 0.55 : 0.35) * quality * quality;
-      const u = rng.next();
-      if (u < pDsat) {
-        label = 'dsat';
-        category = DSAT_CATEGORIES[rng.weighted(dsatWeights(ans.flaw))];
-        if (category === 'lower_quality' && !revisingFrom) category = 'negative_feedback';
-      } else if (u < pDsat + pSat) {
+      // Decide the user's reaction.
+      let label: SignalLabel = 'neutral';
+      let category: Category | null = null;
+      if (budgetLeft) {
+        const pDsat = ans.flaw
+          ? { factual: 0.55, ignored: 0.6, unrealistic: 0.55, vague: 0.4, insufficient: 0.35, style: 0.3, worse: 0.55 }[ans.flaw]
+          : 0.03 + 0.1 * (1 - quality);
+        const pSat = ans.flaw ? 0.04 : 0.05 + (revisingFrom ? 0.55 : 0.35) * quality * quality;
+        const u = this.rng.next();
+        if (u < pDsat) {
+          label = 'dsat';
+          category = DSAT_CATEGORIES[this.rng.weighted(dsatWeights(ans.flaw))];
+          if (category === 'lower_quality' && !revisingFrom) category = 'negative_feedback';
+        } else if (u < pDsat + pSat) {
+          label = 'sat';
+          category = SAT_CATEGORIES[this.rng.weighted(SAT_WEIGHT_LIST)];
+          if (category === 'compliance' && !ans.hasCode && this.rng.chance(0.5)) category = 'gratitude';
+        }
+      } else if (this.rng.chance(0.3 * quality)) {
         label = 'sat';
-        category = SAT_CATEGORIES[rng.weighted(SAT_WEIGHT_LIST)];
-        if (category === 'compliance' && !ans.hasCode && rng.chance(0.5)) category = 'gratitude';
+        category = this.rng.chance(0.6) ? 'positive_closure' : 'gratitude';
       }
-    } else if (rng.chance(0.3 * quality)) {
-      label = 'sat';
-      category = rng.chance(0.6) ? 'positive_closure' : 'gratitude';
-    }
 
-    // Explicit feedback, correlated with the hidden quality, the reaction and the policy's style.
-    const labelBoost = label === 'sat' ? 2 : label === 'dsat' ? 0.2 : 1;
-    const pLove = react * (0.004 + 0.07 * sigmoid((quality - 0.6) * 8)) * (ans.hack ? 3 : 1) * labelBoost;
-    if (rng.chance(Math.min(0.9, pLove))) pushEvent(assistantTurn.message_id, 'love', answerTs + 2000 + rng.int(readMs));
-    else if (rng.chance(Math.min(0.9, react * (0.003 + 0.04 * sigmoid((quality - 0.6) * 8)) * labelBoost)))
-      pushEvent(assistantTurn.message_id, 'thumbs_up', answerTs + 2000 + rng.int(readMs));
-    const downBoost = label === 'dsat' ? 3 : label === 'sat' ? 0.1 : 1;
-    if (rng.chance(Math.min(0.9, react * (0.003 + 0.06 * sigmoid((0.4 - quality) * 8)) * downBoost)))
-      pushEvent(assistantTurn.message_id, 'thumbs_down', answerTs + 2000 + rng.int(readMs));
-    if (ans.hasCode && rng.chance((0.1 + 0.4 * quality) * (label === 'dsat' ? 0.3 : 1)))
-      pushEvent(assistantTurn.message_id, 'copy', answerTs + 4000 + rng.int(60_000));
-    const editRate = domain.name === 'writing' || domain.name === 'editing' ? 0.04 : 0.008;
-    if (rng.chance(editRate * user.reactivity)) pushEvent(assistantTurn.message_id, 'edit', answerTs + 5000 + rng.int(readMs));
+      // Explicit feedback, correlated with the hidden quality, the reaction and the policy's style.
+      const labelBoost = label === 'sat' ? 2 : label === 'dsat' ? 0.2 : 1;
+      const pLove = react * (0.004 + 0.07 * sigmoid((quality - 0.6) * 8)) * (ans.hack ? 3 : 1) * labelBoost;
+      if (this.rng.chance(Math.min(0.9, pLove))) this.pushEvent(assistantTurn.message_id, 'love', answerTs + 2000 + this.rng.int(readMs));
+      else if (this.rng.chance(Math.min(0.9, react * (0.003 + 0.04 * sigmoid((quality - 0.6) * 8)) * labelBoost)))
+        this.pushEvent(assistantTurn.message_id, 'thumbs_up', answerTs + 2000 + this.rng.int(readMs));
+      const downBoost = label === 'dsat' ? 3 : label === 'sat' ? 0.1 : 1;
+      if (this.rng.chance(Math.min(0.9, react * (0.003 + 0.06 * sigmoid((0.4 - quality) * 8)) * downBoost)))
+        this.pushEvent(assistantTurn.message_id, 'thumbs_down', answerTs + 2000 + this.rng.int(readMs));
+      if (ans.hasCode && this.rng.chance((0.1 + 0.4 * quality) * (label === 'dsat' ? 0.3 : 1)))
+        this.pushEvent(assistantTurn.message_id, 'copy', answerTs + 4000 + this.rng.int(60_000));
+      const editRate = this.domain.name === 'writing' || this.domain.name === 'editing' ? 0.04 : 0.008;
+      if (this.rng.chance(editRate * this.user.reactivity)) this.pushEvent(assistantTurn.message_id, 'edit', answerTs + 5000 + this.rng.int(readMs));
 
-    if (label === 'neutral' && !budgetLeft) break; // the user leaves; nothing follows the last answer
+      if (label === 'neutral' && !budgetLeft) break; // the user leaves; nothing follows the last answer
 
-    t = answerTs + readMs;
-    const wrongFact = ans.wrongFact;
-    const nextRevisingFrom = { id: assistantTurn.message_id, quality, wrongFact };
-    revisingFrom = null;
-    gen.reaction = label;
-    gen.category = category;
+      this.t = answerTs + readMs;
+      const wrongFact = ans.wrongFact;
+      const nextRevisingFrom = { id: assistantTurn.message_id, quality, wrongFact };
+      revisingFrom = null;
+      gen.reaction = label;
+      gen.category = category;
 
-    if (label === 'sat') {
-      const sat = category as SatCategory;
-      const { text, hard } = satText(sat);
-      if (hard) gen.hard = hard;
-      if (sat === 'positive_closure' || !budgetLeft) {
-        userTurn(text);
-        t += 1500;
-        pushTurn('assistant', rng.pick(WELCOME_REPLIES), { gen: { reaction: 'neutral', category: null, quality: 0.5, domain: domain.name } });
-        break;
+      if (label === 'sat') {
+        const sat = category as SatCategory;
+        const { text, hard } = this.satText(sat);
+        if (hard) gen.hard = hard;
+        if (sat === 'positive_closure' || !budgetLeft) {
+          this.userTurn(text);
+          this.t += 1500;
+          this.pushTurn('assistant', this.rng.pick(WELCOME_REPLIES), { gen: { reaction: 'neutral', category: null, quality: 0.5, domain: this.domain.name } });
+          break;
+        }
+        userTurns++;
+        if (sat === 'getting_there') {
+          this.userTurn(text);
+          revisingFrom = nextRevisingFrom;
+          continue;
+        }
+        if (this.rng.chance(0.5)) {
+          this.userTurn(text);
+          this.t += 1500;
+          const welcome = this.pushTurn('assistant', this.rng.pick(WELCOME_REPLIES), { gen: { reaction: 'neutral', category: null, quality: 0.5, domain: this.domain.name } });
+          if (userTurns >= userTurnBudget) break;
+          this.t += 5000 + this.rng.int(60_000);
+          const next = this.neutralFollowUp(welcome);
+          userTurns++;
+          this.userTurn(next);
+        } else {
+          const next = this.continuation();
+          this.userTurn(/[a-z]$/i.test(text) ? `${text}, ${next[0].toLowerCase()}${next.slice(1)}` : `${text} ${next}`);
+        }
+        continue;
       }
-      userTurns++;
-      if (sat === 'getting_there') {
-        userTurn(text);
+
+      if (label === 'dsat') {
+        const dsat = category as DsatCategory;
+        userTurns++;
+        if (dsat === 'no_engagement') {
+          // Abrupt switch to an unrelated task.
+          const prefix = this.rng.pick(DSAT_PHRASES.no_engagement);
+          let nextDomain = DOMAINS[this.rng.weighted(DOMAIN_WEIGHTS)];
+          if (nextDomain === this.domain) nextDomain = DOMAINS[(DOMAINS.indexOf(this.domain) + 1) % DOMAINS.length];
+          this.domain = nextDomain;
+          this.slots = new Slots(this.rng, this.domain);
+          this.ask = this.newAsk();
+          this.slots.request = this.ask.text;
+          this.userTurn(prefix + this.ask.text);
+          continue;
+        }
+        this.slots.right = wrongFact ? wrongFact.right : '';
+        const { text, hard } = this.dsatText(dsat, ans, this.ask);
+        if (hard) gen.hard = hard;
+        this.userTurn(text);
+        if (dsat === 'unrealistic_expectation') {
+          // Nothing to revise: the ask itself cannot be met. Apologise, then the user moves on.
+          this.t += 1500;
+          this.pushTurn('assistant', 'I understand the frustration. I cannot do that directly, but I am happy to help with the steps you can take.', {
+            gen: { reaction: 'neutral', category: null, quality: 0.4, domain: this.domain.name },
+          });
+          if (userTurns >= userTurnBudget) break;
+          this.t += 10_000 + this.rng.int(60_000);
+          this.ask = this.newAsk();
+          if (this.ask.impossible) this.ask = { text: fill(this.rng.pick(this.domain.requests), this.slots), constraint: null, impossible: null };
+          this.slots.request = this.ask.text;
+          userTurns++;
+          this.userTurn(this.ask.text);
+          continue;
+        }
         revisingFrom = nextRevisingFrom;
+        this.ask = { text: this.ask.text, constraint: null, impossible: null };
         continue;
       }
-      if (rng.chance(0.5)) {
-        userTurn(text);
-        t += 1500;
-        const welcome = pushTurn('assistant', rng.pick(WELCOME_REPLIES), { gen: { reaction: 'neutral', category: null, quality: 0.5, domain: domain.name } });
-        if (userTurns >= userTurnBudget) break;
-        t += 5000 + rng.int(60_000);
-        const next = neutralFollowUp(welcome);
-        userTurns++;
-        userTurn(next);
-      } else {
-        const next = continuation();
-        userTurn(/[a-z]$/i.test(text) ? `${text}, ${next[0].toLowerCase()}${next.slice(1)}` : `${text} ${next}`);
-      }
-      continue;
-    }
 
-    if (label === 'dsat') {
-      const dsat = category as DsatCategory;
+      // Neutral: the user just carries on.
       userTurns++;
-      if (dsat === 'no_engagement') {
-        // Abrupt switch to an unrelated task.
-        const prefix = rng.pick(DSAT_PHRASES.no_engagement);
-        let nextDomain = DOMAINS[rng.weighted(DOMAIN_WEIGHTS)];
-        if (nextDomain === domain) nextDomain = DOMAINS[(DOMAINS.indexOf(domain) + 1) % DOMAINS.length];
-        domain = nextDomain;
-        slots = new Slots(rng, domain);
-        ask = newAsk();
-        slots.request = ask.text;
-        userTurn(prefix + ask.text);
-        continue;
-      }
-      slots.right = wrongFact ? wrongFact.right : '';
-      const { text, hard } = dsatText(dsat, ans, ask);
-      if (hard) gen.hard = hard;
-      userTurn(text);
-      if (dsat === 'unrealistic_expectation') {
-        // Nothing to revise: the ask itself cannot be met. Apologise, then the user moves on.
-        t += 1500;
-        pushTurn('assistant', 'I understand the frustration. I cannot do that directly, but I am happy to help with the steps you can take.', {
-          gen: { reaction: 'neutral', category: null, quality: 0.4, domain: domain.name },
-        });
-        if (userTurns >= userTurnBudget) break;
-        t += 10_000 + rng.int(60_000);
-        ask = newAsk();
-        if (ask.impossible) ask = { text: fill(rng.pick(domain.requests), slots), constraint: null, impossible: null };
-        slots.request = ask.text;
-        userTurns++;
-        userTurn(ask.text);
-        continue;
-      }
-      revisingFrom = nextRevisingFrom;
-      ask = { text: ask.text, constraint: null, impossible: null };
-      continue;
+      this.userTurn(this.neutralFollowUp(assistantTurn));
     }
 
-    // Neutral: the user just carries on.
-    userTurns++;
-    userTurn(neutralFollowUp(assistantTurn));
   }
 
-  records.sort((a, b) => a.ts - b.ts || (a.type === 'turn' && b.type === 'turn' ? a.turn_index - b.turn_index : 0));
-  return { id, userIndex, userKey: user.key, policy, records, superseded, pii };
-
-  // ---- reaction text ----
-
-  function hardFor(label: 'sat' | 'dsat', category: Category) {
+  hardFor(label: 'sat' | 'dsat', category: Category) {
     return HARD_PHRASES.find((h) => h.label === label && h.category === category && h.hard !== 'quoted');
   }
 
-  function nonEnglish(category: Category): string | null {
-    if (user.lang === 'en' || !rng.chance(0.6)) return null;
-    const options = NON_ENGLISH[user.lang][category];
-    return options ? rng.pick(options) : null;
+  nonEnglish(category: Category): string | null {
+    if (this.user.lang === 'en' || !this.rng.chance(0.6)) return null;
+    const options = NON_ENGLISH[this.user.lang][category];
+    return options ? this.rng.pick(options) : null;
   }
 
-  function satText(category: SatCategory): { text: string; hard?: HardCase } {
-    const foreign = nonEnglish(category);
+  satText(category: SatCategory): { text: string; hard?: HardCase } {
+    const foreign = this.nonEnglish(category);
     if (foreign) return { text: foreign, hard: 'non_english' };
-    if (category === 'compliance' && rng.chance(0.1)) {
+    if (category === 'compliance' && this.rng.chance(0.1)) {
       const quoted = HARD_PHRASES.find((h) => h.hard === 'quoted' && h.label === 'sat')!;
-      return { text: rng.pick(quoted.texts), hard: 'quoted' };
+      return { text: this.rng.pick(quoted.texts), hard: 'quoted' };
     }
-    const hard = hardFor('sat', category);
-    if (hard && rng.chance(0.15)) return { text: fill(rng.pick(hard.texts), slots), hard: hard.hard };
-    return { text: fill(rng.pick(SAT_PHRASES[category]), slots) };
+    const hard = this.hardFor('sat', category);
+    if (hard && this.rng.chance(0.15)) return { text: fill(this.rng.pick(hard.texts), this.slots), hard: hard.hard };
+    return { text: fill(this.rng.pick(SAT_PHRASES[category]), this.slots) };
   }
 
-  function dsatText(category: DsatCategory, ans: Answer, current: Ask): { text: string; hard?: HardCase } {
+  dsatText(category: DsatCategory, ans: Answer, current: Ask): { text: string; hard?: HardCase } {
     const needsFact = category === 'factual_error' && !ans.wrongFact;
     if (!needsFact) {
-      const foreign = nonEnglish(category);
+      const foreign = this.nonEnglish(category);
       if (foreign) return { text: foreign, hard: 'non_english' };
-      const hard = hardFor('dsat', category);
-      if (hard && rng.chance(0.15)) return { text: fill(rng.pick(hard.texts), slots), hard: hard.hard };
+      const hard = this.hardFor('dsat', category);
+      if (hard && this.rng.chance(0.15)) return { text: fill(this.rng.pick(hard.texts), this.slots), hard: hard.hard };
     }
     switch (category) {
       case 'factual_error':
-        if (!ans.wrongFact) return { text: rng.pick(['That is not correct.', 'This is wrong.', 'No, that is wrong.', 'That is factually incorrect, check again.']) };
+        if (!ans.wrongFact) return { text: this.rng.pick(['That is not correct.', 'This is wrong.', 'No, that is wrong.', 'That is factually incorrect, check again.']) };
         break;
       case 'ignored':
-        if (current.constraint && rng.chance(0.7)) return { text: fill(current.constraint.complaint, slots) };
+        if (current.constraint && this.rng.chance(0.7)) return { text: fill(current.constraint.complaint, this.slots) };
         break;
       case 'unrealistic_expectation':
-        if (current.impossible && rng.chance(0.7)) return { text: current.impossible.complaint };
+        if (current.impossible && this.rng.chance(0.7)) return { text: current.impossible.complaint };
         break;
       case 'revision':
-        if (rng.chance(0.35)) return { text: fill(rng.pick(REPHRASE_FRAMES), slots), hard: 'rephrase' };
+        if (this.rng.chance(0.35)) return { text: fill(this.rng.pick(REPHRASE_FRAMES), this.slots), hard: 'rephrase' };
         break;
     }
-    return { text: fill(rng.pick(DSAT_PHRASES[category]), slots) };
+    return { text: fill(this.rng.pick(DSAT_PHRASES[category]), this.slots) };
   }
 
   /** A neutral next message: a follow-up question, a new request, or a hard case that only sounds negative. */
-  function neutralFollowUp(previous: TurnRecord): string {
-    const r = rng.next();
+  neutralFollowUp(previous: TurnRecord): string {
+    const r = this.rng.next();
     if (r < 0.04) {
-      markHard(previous, 'third_party');
-      return fill(rng.pick(HARD_PHRASES.find((h) => h.hard === 'third_party')!.texts), slots);
+      this.markHard(previous, 'third_party');
+      return fill(this.rng.pick(HARD_PHRASES.find((h) => h.hard === 'third_party')!.texts), this.slots);
     }
     if (r < 0.07) {
-      markHard(previous, 'quoted');
-      return rng.pick(HARD_PHRASES.find((h) => h.hard === 'quoted' && h.label === 'neutral')!.texts);
+      this.markHard(previous, 'quoted');
+      return this.rng.pick(HARD_PHRASES.find((h) => h.hard === 'quoted' && h.label === 'neutral')!.texts);
     }
-    return continuation();
+    return this.continuation();
   }
 
-  function continuation(): string {
-    if (rng.chance(0.25)) {
-      ask = newAsk();
-      slots.request = ask.text;
-      return ask.text;
+  continuation(): string {
+    if (this.rng.chance(0.25)) {
+      this.ask = this.newAsk();
+      this.slots.request = this.ask.text;
+      return this.ask.text;
     }
-    ask = { text: ask.text, constraint: null, impossible: null };
-    return fill(rng.pick(domain.followups), slots);
+    this.ask = { text: this.ask.text, constraint: null, impossible: null };
+    return fill(this.rng.pick(this.domain.followups), this.slots);
   }
 
-  function markHard(turn: TurnRecord, hard: HardCase): void {
+  markHard(turn: TurnRecord, hard: HardCase): void {
     const g = turn.metadata.gen as GroundTruth | undefined;
     if (g) g.hard = hard;
   }
+}
+
+export function simulateConversation(cfg: SimConfig, index: number): SimConversation {
+  const sim = new ConversationSim(cfg, index);
+  sim.run();
+  const { id, userIndex, user, policy, records, superseded, pii } = sim;
+  records.sort((a, b) => a.ts - b.ts || (a.type === 'turn' && b.type === 'turn' ? a.turn_index - b.turn_index : 0));
+  return { id, userIndex, userKey: user.key, policy, records, superseded, pii };
 }
 
 function lastAssistant(records: SimRecord[]): TurnRecord | null {
