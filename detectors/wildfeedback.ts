@@ -19,7 +19,7 @@ import {
   THIRD_PARTY,
   type Cue,
 } from './cues.js';
-import { clip, lastContrast, negatedAt, normalise, ownVoice } from './text.js';
+import { clip, lastContrast, negatedAt, normalise, ownVoice, valenceTerms } from './text.js';
 import type { AssistantTurnContext, Category, Detector, DetectorResult } from './types.js';
 
 export interface CueHit {
@@ -93,13 +93,14 @@ export function analyseFollowUp(
   followUp: string,
   assistantText: string,
   maxChars: number,
-): { text: string; hits: CueHit[]; assistantFailed: boolean } {
+): { text: string; hits: CueHit[]; assistantFailed: boolean; asksOpinion: boolean } {
   const text = normalise(clip(ownVoice(followUp, assistantText), maxChars));
   // The end of a long answer is where it asks or offers something.
   const assistant = normalise(assistantText.length > 400 ? assistantText.slice(-400) : assistantText);
   const assistantFailed = test(ASSISTANT_FAILED, assistant);
+  const asksOpinion = test(ASKS_NEGATIVE, assistant);
   const hits: CueHit[] = [];
-  if (text.length === 0) return { text, hits, assistantFailed };
+  if (text.length === 0) return { text, hits, assistantFailed, asksOpinion };
   for (const cue of CUES) cueHits(text, cue, hits);
   dropContained(hits);
 
@@ -133,12 +134,12 @@ export function analyseFollowUp(
 
   // Dislike of things the assistant asked about ("what genres do you dislike?") answers the question; only
   // complaints that name the assistant or ask for a change still count.
-  if (test(ASKS_NEGATIVE, assistant)) {
+  if (asksOpinion) {
     for (const h of hits) {
       if (h.label === 'dsat' && ANSWERABLE.has(h.category as Category) && !test(ADDRESSES_ASSISTANT, text)) h.score = 0;
     }
   }
-  return { text, hits: hits.filter((h) => h.score > 0), assistantFailed };
+  return { text, hits: hits.filter((h) => h.score > 0), assistantFailed, asksOpinion };
 }
 
 /** A cue inside a longer cue's match is part of that phrase: "nice" in "have a nice day", "i'll do it" in "i'll do it myself". */
@@ -153,17 +154,40 @@ function dropContained(hits: CueHit[]): void {
   }
 }
 
+/**
+ * Sum of AFINN valence over the words aimed at the answer: negative words about third parties, attributive uses and
+ * answers to "what didn't you like?" do not count.
+ */
+function tone(text: string, asksOpinion: boolean): number {
+  let sum = 0;
+  for (const t of valenceTerms(text)) {
+    if (t.value < 0 && (asksOpinion || aimedElsewhere(text, t.index, t.end, 'negative_feedback'))) continue;
+    sum += t.value;
+  }
+  return sum;
+}
+
 export interface WildFeedbackDecision {
   result: DetectorResult;
   hits: CueHit[];
 }
 
 /** Turn the cue hits into one answer: DSAT beats politeness, "but" orders mixed messages, close calls are ambiguous. */
-export function decide(text: string, hits: CueHit[], assistantFailed: boolean, conflictMargin: number): DetectorResult {
+export function decide(
+  text: string,
+  hits: CueHit[],
+  assistantFailed: boolean,
+  conflictMargin: number,
+  asksOpinion = false,
+): DetectorResult {
   if (hits.length === 0) {
+    // No cue: a weak, ranking-only hint from the answer's failure or the follow-up's tone (never enough for a label).
+    const v = text.length > 0 ? tone(text, asksOpinion) : 0;
+    if (v <= -2) return { label: 'dsat', category: null, score: 0.25, confidence: 0.25, evidence: `negative tone (${v})` };
     if (assistantFailed) {
       return { label: 'dsat', category: null, score: 0.2, confidence: 0.3, evidence: 'assistant reported a failure' };
     }
+    if (v >= 2) return { label: 'sat', category: null, score: 0.25, confidence: 0.25, evidence: `positive tone (${v})` };
     return null;
   }
   let bestSat: CueHit | null = null;
@@ -210,8 +234,8 @@ export function createWildFeedbackDetector(config: DetectorConfig = defaultDetec
       if (ctx.followUps.length === 0) return null;
       const followUp = ctx.followUps.length === 1 ? ctx.followUps[0].content : ctx.followUps.map((t) => t.content).join('\n');
       const assistantText = ctx.assistantTurn.content;
-      const { text, hits, assistantFailed } = analyseFollowUp(followUp, assistantText, maxChars);
-      return decide(text, hits, assistantFailed, conflictMargin);
+      const { text, hits, assistantFailed, asksOpinion } = analyseFollowUp(followUp, assistantText, maxChars);
+      return decide(text, hits, assistantFailed, conflictMargin, asksOpinion);
     },
   };
 }
