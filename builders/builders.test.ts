@@ -7,6 +7,7 @@ import type { StoredTurn } from '../src/model.js';
 import type { Verdict } from '../detectors/types.js';
 import { BUILDERS, BUILDER_NAMES, loadCandidates, parseReleaseConfig } from './index.js';
 import type { BuildContext, JudgedConversation } from './types.js';
+import { buildRelease } from './pipeline.js';
 
 type T = [role: StoredTurn['role'], content: string, meta?: Record<string, unknown>];
 
@@ -127,6 +128,40 @@ test('regenerations: ranked pair best vs worst above the margin; regenerated-awa
   );
   // the regenerated-away DSAT answer is not a revision pair (it is the ranked builder's case)
   assert.equal(BUILDERS.revision.build(jc, ctx()).length, 0);
+});
+
+test('regeneration pair survives the default confidence filter when the user kept the later answer', async () => {
+  // As the explicit detector judges them: the regenerated-away answer is a weak, low-confidence DSAT (neutral),
+  // the kept answer the user continued with is a confident neutral. The pair is the user's own choice.
+  const jc = conv(
+    'c9',
+    [
+      ['user', 'name a color'],
+      ['assistant', 'blorp'],
+      ['assistant', 'blue', { regenerates: 'c9-1' }],
+      ['user', 'and a fruit?'],
+      ['assistant', 'apple'],
+    ],
+    {
+      1: { label: 'neutral', dsatScore: 0.402, confidence: 0.39 },
+      2: { label: 'neutral', dsatScore: 0.08, confidence: 0.6 },
+      4: { label: 'neutral', dsatScore: 0.08, confidence: 0.6 },
+    },
+  );
+  const built = await buildRelease([jc], { perUserCap: null, testPercent: 0 });
+  assert.equal(built.dropped.min_confidence.ranked, 0);
+  assert.equal(built.rows.ranked.train.length, 1);
+  const pair = built.rows.ranked.train[0];
+  assert.deepEqual([pair.chosen![0].content, pair.rejected![0].content], ['blue', 'blorp']);
+  assert.equal(pair.meta.confidence, 0.6);
+  assert.equal(pair.margin, 0.322);
+
+  // When the kept answer scores worse than the one regenerated away, the user's action does not back the order:
+  // the weaker verdict bounds the pair and the filter drops it.
+  jc.verdicts.set('c9-2', { label: 'dsat', dsatScore: 0.9, categories: ['revision'], confidence: 0.45, agreed: ['wildfeedback'] });
+  const reversed = await buildRelease([jc], { perUserCap: null, testPercent: 0 });
+  assert.equal(reversed.rows.ranked.train.length, 0);
+  assert.equal(reversed.dropped.min_confidence.ranked, 1);
 });
 
 test('ranked pairs from a candidates file, compared only within one score kind', () => {

@@ -11,6 +11,19 @@ interface Scored {
   confidence: number;
   policyVersion: string | null;
   key: string;
+  /** The user regenerated this answer away (a logged regeneration replaced it). */
+  away: boolean;
+}
+
+/**
+ * Confidence of a pair. Each answer's verdict confidence is about its own label, and a regenerated-away answer is
+ * usually only weakly DSAT (neutral, low confidence), so the minimum of the two would drop nearly every
+ * regeneration pair. When the user's own action orders the pair the same way (the rejected answer was regenerated
+ * away, the chosen one was kept), the pair is as trustworthy as its better-supported side; otherwise the weaker
+ * side bounds it.
+ */
+function pairConfidence(best: Scored, worst: Scored): number {
+  return worst.away && !best.away ? Math.max(best.confidence, worst.confidence) : Math.min(best.confidence, worst.confidence);
 }
 
 /** Verdict-scored candidates use this kind: score = 1 - dsatScore. */
@@ -55,11 +68,12 @@ export const rankedBuilder: Builder = {
             confidence: v.confidence,
             policyVersion: t.policyVersion,
             key: t.messageId,
+            away: away.has(t.messageId),
           });
         }
       }
       for (const c of fileCands?.get(userTurn.messageId) ?? []) {
-        add(c.scoreKind, { content: c.response, score: c.score, confidence: 1, policyVersion: c.policyVersion, key: c.source });
+        add(c.scoreKind, { content: c.response, score: c.score, confidence: 1, policyVersion: c.policyVersion, key: c.source, away: false });
       }
       for (const kind of [...byKind.keys()].sort()) {
         const cands = byKind.get(kind)!;
@@ -84,7 +98,7 @@ export const rankedBuilder: Builder = {
           userPreference: null,
           margin: Math.round(margin * 1e6) / 1e6,
           meta: {
-            ...baseMeta(conv, u, 'ranked', worstVerdict ?? { label: 'neutral', dsatScore: 0, categories: [], confidence: 1, agreed: [] }, Math.min(best.confidence, worst.confidence)),
+            ...baseMeta(conv, u, 'ranked', worstVerdict ?? { label: 'neutral', dsatScore: 0, categories: [], confidence: 1, agreed: [] }, pairConfidence(best, worst)),
             signal: `rank:${kind}`,
             policy_version: worst.policyVersion,
             user_hash: userHashFor(conv, u + 1), // the asking user turn itself counts
