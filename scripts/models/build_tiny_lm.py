@@ -3,17 +3,28 @@ a random-weight Llama (HF format, safetensors), its ONNX export with a KV cache 
 decoder layout), and reference follow-up log-probabilities computed in PyTorch from full sequences.
 
 Usage: .venv-models/bin/python scripts/models/build_tiny_lm.py [OUT_DIR]   (default tests/fixtures/models/tiny-llama)
+       [--hidden 32 --layers 2 --heads 4 --kv-heads 2 --max-pos 256]   (larger sizes for benchmarks, not committed)
+       [--reward-model tests/fixtures/models/tiny-llama-rm]   (the committed fixtures are built with this)
 """
+import argparse
 import json
 import math
 import os
-import sys
 
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import LlamaConfig, LlamaForCausalLM, LlamaForSequenceClassification, PreTrainedTokenizerFast
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/models/tiny-llama"
+ARGS = argparse.ArgumentParser()
+ARGS.add_argument("out", nargs="?", default="tests/fixtures/models/tiny-llama")
+ARGS.add_argument("--hidden", type=int, default=32)
+ARGS.add_argument("--layers", type=int, default=2)
+ARGS.add_argument("--heads", type=int, default=4)
+ARGS.add_argument("--kv-heads", type=int, default=2)
+ARGS.add_argument("--max-pos", type=int, default=256)
+ARGS.add_argument("--reward-model", default=None, help="also build a tiny sequence-classification RM in this folder")
+OPTS = ARGS.parse_args()
+OUT = OPTS.out
 SEED = 1234
 CHAT_TEMPLATE = (
     "{{ bos_token }}{% for message in messages %}<|{{ message['role'] }}|>\n{{ message['content'] }}<|end|>\n"
@@ -146,6 +157,62 @@ def reference_scores(model, tokenizer, cases, max_len):
     return out
 
 
+def build_reward_model(tokenizer, out_dir):
+    """Tiny random sequence-classification reward model (1 logit) with the same tokenizer, for the P[Love]
+    external-model path; reference P = sigmoid(logit) per (context, response) from unpadded PyTorch runs."""
+    os.makedirs(os.path.join(out_dir, "onnx"), exist_ok=True)
+    tokenizer.save_pretrained(out_dir)
+    tc_path = os.path.join(out_dir, "tokenizer_config.json")
+    with open(tc_path) as fh:
+        tc = json.load(fh)
+    tc["chat_template"] = CHAT_TEMPLATE
+    with open(tc_path, "w") as fh:
+        json.dump(tc, fh, indent=2)
+    cfg = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+        num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=128, initializer_range=0.4,
+        num_labels=1, pad_token_id=tokenizer.pad_token_id,
+    )
+    cfg._attn_implementation = "eager"
+    model = LlamaForSequenceClassification(cfg).eval()
+    model.save_pretrained(out_dir, safe_serialization=True)
+    if os.path.exists(os.path.join(out_dir, "generation_config.json")):
+        os.remove(os.path.join(out_dir, "generation_config.json"))
+
+    class Wrapper(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, input_ids, attention_mask):
+            return self.m(input_ids=input_ids, attention_mask=attention_mask).logits
+
+    ids = torch.randint(7, cfg.vocab_size, (2, 5))
+    torch.onnx.export(
+        Wrapper(model), (ids, torch.ones_like(ids)), os.path.join(out_dir, "onnx", "model.onnx"),
+        input_names=["input_ids", "attention_mask"], output_names=["logits"],
+        dynamic_axes={"input_ids": {0: "batch_size", 1: "sequence_length"},
+                      "attention_mask": {0: "batch_size", 1: "sequence_length"}, "logits": {0: "batch_size"}},
+        opset_version=17, dynamo=False,
+    )
+    items = [
+        {"context": [{"role": "user", "content": "How do I bake bread?"}], "response": "Flour, water, salt, yeast."},
+        {"context": [{"role": "user", "content": "Fix my chain"}], "response": "What a wonderful question! Bye!"},
+        {"context": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Capital of France?"}],
+         "response": "Paris, known for the Eiffel Tower and its museums, cafes and long history."},
+    ]
+    for item in items:
+        text = tokenizer.apply_chat_template(item["context"] + [{"role": "assistant", "content": item["response"]}],
+                                             tokenize=False)
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        with torch.no_grad():
+            logit = model(input_ids=torch.tensor([ids])).logits[0, 0].item()
+        item["p"] = 1 / (1 + math.exp(-logit))
+    with open(os.path.join(out_dir, "reference.json"), "w") as fh:
+        json.dump({"items": items}, fh, indent=1, ensure_ascii=False)
+    print("reward model", [round(i["p"], 4) for i in items])
+
+
 def main():
     torch.manual_seed(SEED)
     os.makedirs(OUT, exist_ok=True)
@@ -159,8 +226,9 @@ def main():
     with open(tc_path, "w") as fh:
         json.dump(tc, fh, indent=2)
     cfg = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
+        vocab_size=len(tokenizer), hidden_size=OPTS.hidden, intermediate_size=2 * OPTS.hidden,
+        num_hidden_layers=OPTS.layers, num_attention_heads=OPTS.heads, num_key_value_heads=OPTS.kv_heads,
+        max_position_embeddings=OPTS.max_pos,
         # Large init spreads the logits, so a misaligned position changes the score by far more than 1e-4.
         initializer_range=0.4, tie_word_embeddings=True,
         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
@@ -199,6 +267,8 @@ def main():
                   ensure_ascii=False)
     for case in ref:
         print(case["name"], [round(x, 4) for x in case["mean_logprobs"]])
+    if OPTS.reward_model:
+        build_reward_model(tokenizer, OPTS.reward_model)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { flrCandidateLine, scoreFile } from './file.js';
+import { CausalLm } from './lm.js';
+import { scoreResponse } from './score.js';
+
+const MODEL_DIR = fileURLToPath(new URL('../../tests/fixtures/models/tiny-llama', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'flr-file-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const sets = { correctness: { positive: ['That is right.', 'Correct, thanks.'], negative: ['That is wrong.', 'No.'] } };
+
+describe('scoreFile', () => {
+  it('yields one result per assistant turn with per-dimension rewards and per-follow-up log-probs', async () => {
+    const file = join(dir, 'in.jsonl');
+    const conv1 = { id: 'a', messages: [
+      { role: 'user', content: 'What is 2+2?' },
+      { role: 'assistant', content: '4', label: 'sat' },
+      { role: 'user', content: 'And 3+3?' },
+      { role: 'assistant', content: '7' },
+    ] };
+    const conv2 = { messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello!', label: 'neutral' }] };
+    writeFileSync(file, `${JSON.stringify(conv1)}\n\n${JSON.stringify(conv2)}\n`);
+    const out = [];
+    for await (const r of scoreFile(MODEL_DIR, file, { followUps: sets })) out.push(r);
+    assert.deepEqual(out.map((r) => [r.conversationId, r.line, r.messageIndex, r.label]), [
+      ['a', 1, 1, 'sat'],
+      ['a', 1, 3, null],
+      ['line-3', 3, 2, 'neutral'],
+    ]);
+    assert.equal(out[0].followUps.length, 4);
+    assert.deepEqual(Object.keys(out[0].rewards), ['correctness']);
+    // Same numbers as scoring the turn directly.
+    const lm = await CausalLm.load(MODEL_DIR);
+    const direct = await scoreResponse(lm, conv1.messages.slice(0, 3), '7', { followUps: sets });
+    await lm.release();
+    assert.equal(out[1].reward, direct.reward);
+    assert.deepEqual(out[1].followUps, direct.followUps);
+  });
+
+  it('names file, line and field for bad input', async () => {
+    const file = join(dir, 'bad.jsonl');
+    writeFileSync(file, '{"messages":[{"role":"robot","content":"x"}]}\n');
+    await assert.rejects(async () => {
+      for await (const _ of scoreFile(MODEL_DIR, file, { followUps: sets })) void _;
+    }, /bad\.jsonl:1: field messages\.0\.role/);
+  });
+
+  it('flrCandidateLine writes what builders/ranked.ts loadCandidates reads', () => {
+    const line = JSON.parse(flrCandidateLine({ conversationId: 'c', promptMessageId: 'u1', response: 'r', reward: 0.25 }));
+    assert.deepEqual(line, { conversation_id: 'c', prompt_message_id: 'u1', response: 'r', score: 0.25, score_kind: 'flr', policy_version: null });
+  });
+});
