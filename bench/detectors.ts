@@ -10,6 +10,9 @@ export interface DetectorBenchResult {
   assistantTurns: number;
   seconds: number;
   assistantTurnsPerSecond: number;
+  /** CPU time of this process during the run: on a shared machine the wall-clock rate understates one core's rate. */
+  cpuSeconds: number;
+  assistantTurnsPerCpuSecond: number;
   /** DSAT verdicts seen, so the work cannot be optimised away and the run can be sanity-checked. */
   dsatVerdicts: number;
 }
@@ -34,6 +37,7 @@ export async function benchDetectors(
     return { turns, dsat };
   };
   pass(); // warm-up: JIT and the stemmer cache
+  const cpuStart = process.cpuUsage();
   const start = process.hrtime.bigint();
   let turns = 0;
   let dsat = 0;
@@ -43,11 +47,15 @@ export async function benchDetectors(
     dsat += p.dsat;
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   return {
     conversations: conversations.length * rounds,
     assistantTurns: turns,
     seconds,
     assistantTurnsPerSecond: Math.round(turns / seconds),
+    cpuSeconds,
+    assistantTurnsPerCpuSecond: Math.round(turns / cpuSeconds),
     dsatVerdicts: dsat,
   };
 }

@@ -30,11 +30,11 @@ export const CUES: Cue[] = [
     score: 0.6,
     re: w(
       "thanks?|thank you|thank u|thx|tnx|ty|tysm|much appreciated|appreciate (?:it|that|this|your help|the help)|" +
-        'i appreciate|cheers|gracias|merci|danke(?: schön| sehr)?|grazie|obrigad[oa]|dank je|tack',
+        'i appreciate|cheers|gracias|merci|danke(?: sehr)?|danke schoen|grazie|obrigad[oa]|dank je|tack',
     ),
     negated: 'drop',
   },
-  { category: 'gratitude', label: 'sat', score: 0.6, re: g('спасибо|谢谢|多谢|ありがとう|감사합니다|شكرا|धन्यवाद') },
+  { category: 'gratitude', label: 'sat', score: 0.6, re: g('спасибо|谢谢|多谢|ありがとう|감사합니다|شكرا|धन्यवाद|danke schön') },
   {
     category: 'learning',
     label: 'sat',
@@ -69,10 +69,11 @@ export const CUES: Cue[] = [
         'good (?:job|work|answers?|ones?|ideas?|choices?|suggestions?|calls?|points?|picks?|recommendations?)|well done|spot on|nailed it|' +
         "you(?:'re| are) (?:the best|amazing|great|awesome|a genius|so helpful|very helpful|a lifesaver)|" +
         '(?:i )?love (?:it|this|that|that one|this one)|exactly what i (?:needed|wanted|was looking for)|' +
-        "nice|cool|genial|génial|super|prima|toll|perfecto|parfait|perfekt|excelente|ótimo|fantástico",
+        "nice|cool|genial|super|prima|toll|perfecto|parfait|perfekt|excelente|otimo",
     ),
     negated: { category: 'negative_feedback', label: 'dsat', score: 0.6 },
   },
+  { category: 'praise', label: 'sat', score: 0.65, re: w('génial|ótimo|fantástico|très bien|muy bien') },
   {
     // "not bad", "not wrong": a negated complaint is a mild compliment.
     category: 'praise',
