@@ -91,7 +91,7 @@ describe('abandonment detector', () => {
 });
 
 describe('registry', () => {
-  it('lists the closed set of names, including the reserved model detectors', () => {
+  it('lists the closed set of names, including the model detectors', () => {
     assert.deepEqual([...DETECTOR_NAMES], ['explicit', 'wildfeedback', 'rephrase', 'abandonment', 'llm_judge', 'flr', 'plove']);
   });
   it('creates the sync detectors by default and by name', () => {
@@ -101,7 +101,7 @@ describe('registry', () => {
   it('rejects unknown, async and reserved names with a clear error', () => {
     assert.throws(() => createDetectors(undefined, ['sentiment']), /unknown detector "sentiment"/);
     assert.throws(() => createDetectors(undefined, ['llm_judge']), /not a sync detector/);
-    assert.throws(() => createDetectors(undefined, ['flr']), /not a sync detector \(reserved\)/);
+    assert.throws(() => createDetectors(undefined, ['flr']), /not a sync detector \(async\).*createFlrDetector/);
   });
   it('validation catches a registry that does not match the name list', () => {
     const { plove: _plove, ...missing } = DETECTOR_REGISTRY;

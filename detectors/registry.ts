@@ -15,7 +15,8 @@ export type DetectorName = (typeof DETECTOR_NAMES)[number];
 
 export interface DetectorEntry {
   kind: Detector['kind'];
-  /** Sync detectors run in every pass; 'async' ones (the judge) run as a separate pass over ambiguous turns. */
+  /** Sync detectors run in every pass; 'async' ones (the judge, model detectors) are built and run by their own
+   * pass; 'reserved' names are taken but not implemented. */
   mode: 'sync' | 'async' | 'reserved';
   create: ((config: DetectorConfig) => Detector) | null;
   description: string;
@@ -27,8 +28,10 @@ export const DETECTOR_REGISTRY = {
   rephrase: { kind: 'rule', mode: 'sync', create: createRephraseDetector, description: 'follow-up restates or narrows the request' },
   abandonment: { kind: 'rule', mode: 'sync', create: createAbandonmentDetector, description: 'conversation ends after the turn (weak)' },
   llm_judge: { kind: 'judge', mode: 'async', create: null, description: 'LLM judge for ambiguous turns (detectors/llm-judge.ts)' },
-  flr: { kind: 'model', mode: 'reserved', create: null, description: 'follow-up likelihood as reward (detectors/flr.ts, not yet implemented)' },
-  plove: { kind: 'model', mode: 'reserved', create: null, description: 'predicted love (detectors/plove.ts, not yet implemented)' },
+  // Model detectors load a model asynchronously (createFlrDetector / createPloveDetector); they are not imported here
+  // so the rule path never loads onnxruntime.
+  flr: { kind: 'model', mode: 'async', create: null, description: 'follow-up likelihood as reward (detectors/flr.ts: createFlrDetector)' },
+  plove: { kind: 'model', mode: 'async', create: null, description: 'predicted love (detectors/plove.ts: createPloveDetector)' },
 } satisfies Record<DetectorName, DetectorEntry>;
 
 /** Checks the registry against the closed name list; run at load so a broken registry fails at start-up. */
