@@ -13,6 +13,7 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const KAFKA_HOME = join(REPO, '.kafka');
 const LIBS = join(KAFKA_HOME, 'libs');
 const POM = join(REPO, 'scripts', 'kafka', 'pom.xml');
+const JAVA = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
 // Written last by ensureKafkaJars, so a half-finished download is never mistaken for a complete one.
 const MARKER = '.complete';
 
@@ -143,9 +144,16 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** A random Kafka cluster id: 16 random bytes, base64url without padding, as kafka.common.Uuid prints it. */
+/**
+ * A random Kafka cluster id: 16 random bytes, base64url without padding, as kafka.common.Uuid prints it. Like
+ * Uuid.randomUuid() it never starts with '-', which the StorageTool command line would read as an option (this
+ * failed 1 start in 64 before).
+ */
 function clusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function tail(file: string, lines = 40): string {
@@ -335,7 +343,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
         args.push('--add-scram', `${mech}=[name=${opts.scram.user},password=${opts.scram.password}]`);
       }
     }
-    const { code, output } = await run('java', args, { cwd: dir });
+    const { code, output } = await run(JAVA, args, { cwd: dir });
     if (code !== 0) throw new Error(`kafka.tools.StorageTool format failed (exit ${code}):\n${output.slice(-4000)}`);
   }
 
@@ -350,7 +358,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     }
     const fd = openSync(logFile, 'a');
     try {
-      const child = spawn('java', [...jvmArgs(opts.heapMb ?? 512, log4jFile), ...extra, ...baseArgs(), 'kafka.Kafka', propsFile], {
+      const child = spawn(JAVA, [...jvmArgs(opts.heapMb ?? 512, log4jFile), ...extra, ...baseArgs(), 'kafka.Kafka', propsFile], {
         cwd: dir,
         stdio: ['ignore', fd, fd],
       });
@@ -375,7 +383,13 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     }
     if (cdsPending && cds) {
       try {
-        if (statSync(cdsPending, { throwIfNoEntry: false })?.size) renameSync(cdsPending, cds);
+        if (statSync(cdsPending, { throwIfNoEntry: false })?.size) {
+          renameSync(cdsPending, cds);
+          // Archives for an older jar set are dead weight (~45 MB each).
+          for (const f of readdirSync(dirname(cds))) {
+            if (f.endsWith('.jsa') && join(dirname(cds), f) !== cds) rmSync(join(dirname(cds), f), { force: true });
+          }
+        }
       } catch {
         // Another run may have won the race; any complete archive will do.
       } finally {
