@@ -294,6 +294,27 @@ export const CUES: Cue[] = [
 export const WEAK_CUES: Cue[] = [
   { category: 'no_engagement', label: 'dsat', score: 0.35, re: w("(?:i )?(?:really )?(?:don't|do not) care|not interested") },
   { category: 'ignored', label: 'dsat', score: 0.45, re: w('i said|i just said') },
+  // Open-domain breakdowns: the bot drifts off topic, talks past the user, or loses the thread.
+  {
+    category: 'negative_feedback',
+    label: 'dsat',
+    score: 0.75,
+    re: w(
+      "i (?:didn't|did not|never) (?:ask|say|mention)(?: you| that| for that| about that)?|that's not what i said|" +
+        "(?:that|this) (?:has|had) nothing to do with|what does (?:that|this) have to do with|(?:that's|that is) not an answer|" +
+        "you(?:'re| are) (?:changing|avoiding) the (?:subject|topic|question)|we were talking about|are you (?:even )?listening|" +
+        "did you (?:even )?read|do you even (?:know|understand|listen)|you don't make (?:any )?sense|you make no sense|" +
+        "i(?:'m| am) (?:so |really )?confused|i don't get it|what does that (?:even )?mean|stop (?:repeating|saying that|it)|" +
+        "you already asked(?: me)?(?: that| this)?|i (?:just|already) answered|i told you already|i just told you",
+    ),
+  },
+  {
+    category: 'acknowledgment',
+    label: 'sat',
+    score: 0.55,
+    re: w("i agree|so true|that's (?:so )?true|good point|fair enough|me too|same here|you(?:'re| are) (?:so )?(?:funny|right|sweet|smart|kind)"),
+    negated: 'drop',
+  },
   { category: 'negative_feedback', label: 'dsat', score: 0.7, targeted: true, re: w('weird|random|irrelevant|rude|creepy|confusing') },
 ];
 CUES.push(...WEAK_CUES);
