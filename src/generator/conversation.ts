@@ -336,10 +336,10 @@ class ConversationSim {
       if (this.ask.impossible) flaw = 'unrealistic';
       else if (quality < 0.45) {
         flaw = (['factual', 'ignored', 'insufficient', 'style', 'vague'] as const)[
-          this.rng.weighted([this.domain.wrongFacts.length ? 3 : 0, this.ask.constraint ? 4 : 0, 2, 1.5, 2])
+          this.rng.weighted([this.fittingFacts().length ? 3 : 0, this.ask.constraint ? 4 : 0, 2, 1.5, 2])
         ];
       } else if (quality < 0.6) {
-        const i = this.rng.weighted([6, 1, 1, this.domain.wrongFacts.length ? 1 : 0, this.ask.constraint ? 1.5 : 0]);
+        const i = this.rng.weighted([6, 1, 1, this.fittingFacts().length ? 1 : 0, this.ask.constraint ? 1.5 : 0]);
         flaw = i === 0 ? null : (['insufficient', 'style', 'factual', 'ignored'] as const)[i - 1];
       } else if (this.rng.chance(0.04)) flaw = 'style';
     }
@@ -374,7 +374,7 @@ class ConversationSim {
         const points = this.pickPoints(2 + Math.round(quality * 3) - (key ? 1 : 0));
         if (key) points.unshift(key);
         if (flaw === 'factual') {
-          wrongFact = this.rng.pick(this.domain.wrongFacts);
+          wrongFact = this.rng.pick(this.fittingFacts());
           points[this.rng.int(points.length)] = wrongFact.wrong;
         } else if (flaw === 'ignored' && this.ask.constraint) {
           points.splice(this.rng.int(points.length), 0, fill(this.ask.constraint.violation, this.slots));
@@ -394,6 +394,12 @@ class ConversationSim {
     }
     if (hack) lines.push(this.rng.pick(HACK_CLOSERS));
     return { content: lines.join('\n\n'), quality, flaw, hack, hasCode, wrongFact };
+  }
+
+  /** Wrong facts that fit this conversation's topic. */
+  fittingFacts(): WrongFact[] {
+    const bound = [...this.slots.bindings.values()];
+    return this.domain.wrongFacts.filter((w) => w.when === undefined || bound.includes(w.when));
   }
 
   /** The point that answers this conversation's specific topic, when the domain has one. */

@@ -15,6 +15,8 @@ export interface WrongFact {
   wrong: string;
   /** The truth, as the user states it in a correction. */
   right: string;
+  /** Only used when the conversation has this slot value (so the error fits the topic). */
+  when?: string;
 }
 
 export interface Impossible {
@@ -145,10 +147,14 @@ const coding: Domain = {
     },
   ],
   wrongFacts: [
-    { wrong: 'Python lists are immutable, so you have to copy them before appending.', right: 'Python lists are mutable, you can append in place' },
-    { wrong: 'In JavaScript, `const` makes the whole object deeply immutable.', right: '`const` only stops reassignment, the object can still be changed' },
+    { wrong: 'Python lists are immutable, so you have to copy them before appending.', right: 'Python lists are mutable, you can append in place', when: 'Python' },
+    { wrong: 'In JavaScript, `const` makes the whole object deeply immutable.', right: '`const` only stops reassignment, the object can still be changed', when: 'JavaScript' },
+    { wrong: '`const` in TypeScript makes the whole object deeply immutable.', right: '`const` only stops reassignment, you need `readonly` or `as const` for that', when: 'TypeScript' },
+    { wrong: 'Go maps keep keys in insertion order.', right: 'Go map iteration order is random', when: 'Go' },
+    { wrong: 'In Java, `==` compares the contents of two strings.', right: '`==` compares references in Java, you need `.equals()` for contents', when: 'Java' },
+    { wrong: 'Rust frees memory with a garbage collector, so ownership does not matter here.', right: 'Rust has no garbage collector, ownership is exactly what frees the memory', when: 'Rust' },
     { wrong: 'Sorting with this approach is O(n), since it only loops once.', right: 'the sort is O(n log n), not O(n)' },
-    { wrong: 'Go maps keep keys in insertion order.', right: 'Go map iteration order is random' },
+    { wrong: 'Binary search works on unsorted arrays too, so there is no need to sort first.', right: 'binary search only works on sorted input' },
   ],
   impossible: [
     {
@@ -349,9 +355,15 @@ const travel: Domain = {
     },
   ],
   wrongFacts: [
-    { wrong: 'The capital of Australia is Sydney, so fly in there.', right: 'the capital of Australia is Canberra' },
-    { wrong: 'Iceland uses the euro, so no need to change money.', right: 'Iceland uses the Icelandic króna, not the euro' },
-    { wrong: 'Japan drives on the right, like the US.', right: 'Japan drives on the left' },
+    { wrong: 'The metro runs 24 hours a day, so late nights are easy.', right: 'the Lisbon metro closes around 1am', when: 'Lisbon' },
+    { wrong: 'Kyoto is the capital of Japan, so government buildings are worth a visit.', right: 'Tokyo is the capital of Japan, Kyoto is the old imperial capital', when: 'Kyoto' },
+    { wrong: 'Mexico City is close to sea level, so altitude is not a concern.', right: 'Mexico City is at about 2,240 metres, altitude is definitely a concern', when: 'Mexico City' },
+    { wrong: 'Iceland uses the euro, so no need to change money.', right: 'Iceland uses the Icelandic króna, not the euro', when: 'Reykjavik' },
+    { wrong: 'Vancouver is the capital of Canada.', right: 'Ottawa is the capital of Canada, not Vancouver', when: 'Vancouver' },
+    { wrong: 'Marrakech is the capital of Morocco.', right: 'Rabat is the capital of Morocco', when: 'Marrakech' },
+    { wrong: 'Czechia uses the euro, so bring euros.', right: 'Czechia uses the Czech koruna, not the euro', when: 'Prague' },
+    { wrong: 'Cars drive on the left in South Korea, like in Japan.', right: 'South Korea drives on the right', when: 'Seoul' },
+    { wrong: 'November is winter in Cape Town, so pack warm clothes.', right: 'Cape Town is in the southern hemisphere, November is late spring there', when: 'Cape Town' },
   ],
   impossible: [
     {
@@ -486,10 +498,14 @@ const math: Domain = {
     },
   ],
   wrongFacts: [
-    { wrong: 'The probability of two sixes is 2/6 = 1/3.', right: 'two sixes is 1/36, you multiply, you don\'t add' },
-    { wrong: '2^10 is 1000.', right: '2^10 is 1024' },
-    { wrong: 'The derivative of sin(x) is -cos(x).', right: 'the derivative of sin(x) is cos(x)' },
-    { wrong: '15% of 240 is 24.', right: '15% of 240 is 36' },
+    { wrong: 'Subtract 7 from both sides: 3x = 29, so x ≈ 9.67.', right: '22 minus 7 is 15, so x = 5', when: 'solving 3x + 7 = 22' },
+    { wrong: 'The derivative of sin(x) is -cos(x), so the result is 2x sin x - x^2 cos x.', right: 'the derivative of sin(x) is cos(x), so it is 2x sin x + x^2 cos x', when: 'the derivative of x^2 * sin(x)' },
+    { wrong: 'The probability of two sixes is 1/6 + 1/6 = 1/3.', right: 'two sixes is 1/36, you multiply, you don\'t add', when: 'the probability of rolling two sixes with two dice' },
+    { wrong: '15% of 240 is 24.', right: '15% of 240 is 36', when: 'what 15% of 240 is' },
+    { wrong: 'Area = 2πr = 8π ≈ 25.13 cm².', right: 'the area is πr² = 16π ≈ 50.27 cm², 2πr is the circumference', when: 'the area of a circle with radius 4 cm' },
+    { wrong: 'The interest is just 3 × 5% of $1,000 = $150.', right: 'compound interest is 1000 × 1.05³ − 1000 ≈ $157.63, not $150', when: 'compound interest on $1,000 at 5% for 3 years' },
+    { wrong: 'The integral of 2x from 0 to 3 is 6.', right: 'the integral of 2x from 0 to 3 is 9', when: 'the integral of 2x from 0 to 3' },
+    { wrong: '0.375 is 3/5.', right: '0.375 is 3/8', when: 'converting 0.375 to a fraction' },
   ],
   impossible: [
     {
@@ -804,10 +820,13 @@ const trivia: Domain = {
     },
   ],
   wrongFacts: [
-    { wrong: 'The Berlin Wall fell in 1991.', right: 'the Berlin Wall fell in 1989' },
-    { wrong: 'Light from the Sun reaches us almost instantly, in about 8 seconds.', right: 'it takes about 8 minutes, not 8 seconds' },
-    { wrong: 'Thomas Edison invented the telephone.', right: 'Alexander Graham Bell patented the telephone, not Edison' },
-    { wrong: 'Mount Everest is about 5,000 metres tall.', right: 'Everest is about 8,849 metres tall' },
+    { wrong: 'The sky is blue because it reflects the colour of the oceans.', right: 'the sky is blue because of Rayleigh scattering, not reflection from the ocean', when: 'why the sky is blue' },
+    { wrong: 'Thomas Edison invented the telephone.', right: 'Alexander Graham Bell patented the telephone, not Edison', when: 'who built the first practical telephone' },
+    { wrong: 'Light from the Sun reaches us almost instantly, in about 8 seconds.', right: 'it takes about 8 minutes, not 8 seconds', when: 'how long light takes to reach Earth from the Sun' },
+    { wrong: 'Octopuses have three hearts because they also have three brains.', right: 'two hearts pump blood through the gills and one through the body, it has nothing to do with brains', when: 'why octopuses have three hearts' },
+    { wrong: 'The Berlin Wall fell in 1991.', right: 'the Berlin Wall fell in 1989', when: 'when the Berlin Wall fell' },
+    { wrong: 'Mount Everest is about 5,000 metres tall.', right: 'Everest is about 8,849 metres tall', when: 'how tall Mount Everest is' },
+    { wrong: 'The northern lights are sunlight reflected off the polar ice.', right: 'auroras come from charged particles from the Sun hitting the atmosphere, not reflections off ice', when: 'what causes the northern lights' },
   ],
   impossible: [
     {
