@@ -385,9 +385,11 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
       try {
         if (statSync(cdsPending, { throwIfNoEntry: false })?.size) {
           renameSync(cdsPending, cds);
-          // Archives for an older jar set are dead weight (~45 MB each).
+          // Archives for an older jar set, and dumps abandoned by killed runs, are dead weight (~45 MB each).
           for (const f of readdirSync(dirname(cds))) {
-            if (f.endsWith('.jsa') && join(dirname(cds), f) !== cds) rmSync(join(dirname(cds), f), { force: true });
+            const path = join(dirname(cds), f);
+            const abandoned = f.endsWith('.tmp') && Date.now() - statSync(path).mtimeMs > 3_600_000;
+            if ((f.endsWith('.jsa') && path !== cds) || abandoned) rmSync(path, { force: true });
           }
         }
       } catch {
