@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { registerFlrCommands } from './cli.js';
 import { flrCandidateLine, scoreFile } from './file.js';
 import { CausalLm } from './lm.js';
 import { scoreResponse } from './score.js';
@@ -39,6 +41,24 @@ describe('scoreFile', () => {
     await lm.release();
     assert.equal(out[1].reward, direct.reward);
     assert.deepEqual(out[1].followUps, direct.followUps);
+  });
+
+  it('flr score --model DIR <file> --json prints one object per assistant turn', async () => {
+    const file = join(dir, 'cli.jsonl');
+    writeFileSync(file, `${JSON.stringify({ id: 'x', messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello!' }] })}\n`);
+    const setsFile = join(dir, 'sets.json');
+    writeFileSync(setsFile, JSON.stringify(sets));
+    let out = '';
+    const program = new Command('feedback-miner').exitOverride();
+    registerFlrCommands(program, { write: (s) => void (out += s) });
+    await program.parseAsync(['flr', 'score', file, '--model', MODEL_DIR, '--follow-ups', setsFile, '--json'], { from: 'user' });
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0].conversationId, 'x');
+    assert.equal(typeof lines[0].reward, 'number');
+    assert.equal(typeof lines[0].rewards.correctness, 'number');
+    assert.deepEqual(lines[0].followUps.map((f: { text: string }) => f.text), ['That is right.', 'Correct, thanks.', 'That is wrong.', 'No.']);
+    assert.ok(lines[0].followUps.every((f: { meanLogprob: number }) => f.meanLogprob < 0));
   });
 
   it('names file, line and field for bad input', async () => {

@@ -6,11 +6,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { Command } from 'commander';
 import { writeCorpus } from '../generator.js';
 import { featurize } from './features.js';
 import { hackingRatesByPolicy, detectHackingJumps } from './hacking.js';
 import { readNativeConversations, ploveEvalFile, ploveTrainFile } from './files.js';
 import { HashedLoveScorer } from './scorer.js';
+import { registerPloveCommands } from './cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'plove-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,20 +20,31 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe('P[Love] on generator data', () => {
   const corpus = join(dir, 'gen.jsonl');
   const model = join(dir, 'plove.onnx');
-  const split = { fraction: 0.3, part: 'train' as const };
 
-  it('trains on the train split and beats chance on the held-out split, calibrated', async (t) => {
+  it('plove train / plove eval (commander) on the held-out split: beats chance, calibrated', async (t) => {
     await writeCorpus(corpus, { seed: 11, conversations: 1500, format: 'native' });
-    const trained = await ploveTrainFile(corpus, model, { split, features: { dim: 1 << 16, version: 'hash-ngram-1' } });
+    const run = async (...args: string[]): Promise<string> => {
+      let out = '';
+      const program = new Command('feedback-miner').exitOverride();
+      registerPloveCommands(program, { write: (s) => void (out += s) });
+      await program.parseAsync(args, { from: 'user' });
+      return out;
+    };
+    const trained = JSON.parse(await run('plove', 'train', corpus, '--out', model, '--holdout', '0.3', '--dim-bits', '16', '--json'));
     assert.equal(trained.format, 'native');
     assert.ok(trained.stats.positives > 50, `positives ${trained.stats.positives}`);
-    assert.ok(trained.propensity && trained.propensity.coefficients.length > 0);
-    const report = await ploveEvalFile(corpus, model, { split: { ...split, part: 'test' } });
+    assert.ok(trained.propensity.coefficients.length > 0);
+    const report = JSON.parse(await run('plove', 'eval', corpus, '--model', model, '--holdout', '0.3', '--json'));
     t.diagnostic(`held-out n=${report.n} positives=${report.positives} auroc=${report.auroc.toFixed(3)} ece=${report.ece.toFixed(4)}`);
     assert.ok(report.n > 500);
     assert.ok(report.auroc > 0.62, `auroc ${report.auroc}`);
     assert.ok(report.ece < 0.05, `ece ${report.ece}`);
-    assert.equal(report.calibration.reduce((s, b) => s + b.n, 0), report.n);
+    assert.equal(report.calibration.reduce((s: number, b: { n: number }) => s + b.n, 0), report.n);
+    // The two splits partition the shown responses: train saw exactly the other side.
+    const onTrain = await ploveEvalFile(corpus, model, { split: { fraction: 0.3, part: 'train' } });
+    assert.equal(onTrain.n, trained.stats.examples);
+    const text = await run('plove', 'eval', corpus, '--model', model, '--holdout', '0.3');
+    assert.match(text, /^n=\d+ positives=\d+ auroc=0\.\d{4} ece=0\.\d{4}\nbin/);
   });
 
   it('the model file loads in onnxruntime-node from a fresh process and gives the same scores', async () => {
