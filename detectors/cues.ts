@@ -294,6 +294,16 @@ export const CUES: Cue[] = [
 export const WEAK_CUES: Cue[] = [
   { category: 'no_engagement', label: 'dsat', score: 0.35, re: w("(?:i )?(?:really )?(?:don't|do not) care|not interested") },
   { category: 'ignored', label: 'dsat', score: 0.45, re: w('i said|i just said') },
+  {
+    // Dislike of something: a rejected suggestion when the assistant suggested it, otherwise an opinion.
+    category: 'negative_feedback',
+    label: 'dsat',
+    score: 0.45,
+    re: w(
+      "i (?:really )?(?:didn't|did not|don't|do not|didnt|dont) (?:really )?(?:like|enjoy|love|care for)|" +
+        "not (?:a |really a |very |much of a |big |huge )?fan|not (?:very |really )?fond|(?:don't|do not) think i(?:'ll| will| would)",
+    ),
+  },
   // Open-domain breakdowns: the bot drifts off topic, talks past the user, or loses the thread.
   {
     category: 'negative_feedback',
@@ -343,6 +353,12 @@ export const ASKS_NEGATIVE = w(
   "what (?:did|do) you (?:think|like|dislike|enjoy|hate)|why (?:not|did you|do you)|your (?:opinion|thoughts)|" +
     "dislike|don't (?:like|enjoy)|do not (?:like|enjoy)|didn't (?:like|enjoy)|did not (?:like|enjoy)|not (?:like|enjoy)|hate|least favou?rite|not a fan|avoid",
 );
+/** The assistant suggested or recommended something, so a dislike rejects its suggestion. */
+export const SUGGESTS = w(
+  "i (?:recommend|suggest)|you (?:should|might|could|would|may) (?:like|love|enjoy|try|watch|check)|how about|what about|" +
+    "have you (?:seen|tried|watched|read|heard)|check out|(?:is|was) (?:a |an )?(?:really |very )?(?:great|good|fun|nice|excellent|awesome|classic)",
+);
+
 /** The assistant reports it could not do or find what was asked. */
 export const ASSISTANT_FAILED = w(
   "sorry|unfortunately|regret(?:fully)?|i apologi[sz]e|apologies|unable|can't|cannot|couldn't|could not|not able|no (?:results?|matches|" +

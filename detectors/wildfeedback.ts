@@ -16,6 +16,7 @@ import {
   OFFERS,
   POLITE_NO,
   PUSHBACK,
+  SUGGESTS,
   THIRD_PARTY,
   type Cue,
 } from './cues.js';
@@ -130,6 +131,11 @@ export function analyseFollowUp(
     for (const h of hits) {
       if (h.category === 'revision' && h.score < 0.5) h.score = 0.5;
     }
+  }
+
+  // A dislike right after a suggestion rejects the suggestion.
+  if (!asksOpinion && test(SUGGESTS, assistant)) {
+    for (const h of hits) if (h.label === 'dsat' && h.category === 'negative_feedback' && h.score < 0.55) h.score = 0.55;
   }
 
   // Dislike of things the assistant asked about ("what genres do you dislike?") answers the question; only
