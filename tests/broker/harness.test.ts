@@ -56,7 +56,7 @@ test('a broker that cannot start fails with the reason, and leaves nothing behin
   });
   // Formatted fine, but the broker JVM dies at once: the error carries the tail of its log.
   await assert.rejects(startBroker({ heapMb: 1 }), (err: Error) => {
-    assert.match(err.message, /Kafka broker exited \(1\) during startup; log .*broker\.log:/);
+    assert.match(err.message, /Kafka broker exited \(1\) during startup\. Last lines of its log/);
     assert.match(err.message, /heap/i);
     return true;
   });

@@ -164,6 +164,11 @@ function tail(file: string, lines = 40): string {
   }
 }
 
+// The temp dir is removed after a failed start, so the error carries the log's tail.
+function logHint(logFile: string): string {
+  return `Last lines of its log (FM_KEEP_KAFKA_DIR=1 keeps ${logFile}):\n${tail(logFile)}`;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Ports {
@@ -265,11 +270,11 @@ async function waitReady(
     let lastError: unknown;
     for (;;) {
       if (proc.exitCode !== null || proc.signalCode !== null) {
-        throw new Error(`Kafka broker exited (${proc.exitCode ?? proc.signalCode}) during startup; log ${logFile}:\n${tail(logFile)}`);
+        throw new Error(`Kafka broker exited (${proc.exitCode ?? proc.signalCode}) during startup. ${logHint(logFile)}`);
       }
       if (Date.now() > deadline) {
         throw new Error(
-          `Kafka broker not ready on ${broker} after ${timeoutMs} ms (last error: ${String(lastError)}); log ${logFile}:\n${tail(logFile)}`,
+          `Kafka broker not ready on ${broker} after ${timeoutMs} ms (last error: ${String(lastError)}). ${logHint(logFile)}`,
         );
       }
       const admin = new Kafka({
