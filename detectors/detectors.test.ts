@@ -138,3 +138,16 @@ describe('detector config', () => {
     assert.throws(() => resolveDetectorConfig([1]), /expected a JSON object/);
   });
 });
+
+describe('bench/detectors', () => {
+  it('counts assistant turns over all rounds and reports a rate', async () => {
+    const { benchDetectors } = await import('../bench/detectors.js');
+    const convs = Array.from({ length: 20 }, (_, i) =>
+      conversation(`b${i}`, [['user', 'q'], ['assistant', 'a'], ['user', "that's wrong"], ['assistant', 'b']]),
+    );
+    const r = await benchDetectors(convs, { rounds: 2 });
+    assert.equal(r.assistantTurns, 80);
+    assert.equal(r.dsatVerdicts, 40);
+    assert.ok(r.assistantTurnsPerSecond > 0 && r.assistantTurnsPerCpuSecond > 0);
+  });
+});

@@ -112,7 +112,7 @@ export function analyseFollowUp(
     const asked = assistant.includes('?');
     if (test(ASKS_CONFIRMATION, assistant)) {
       hits.push({ label: 'dsat', category: 'revision', score: 0.75, index: 0, end: 0, evidence: 'no to a confirmation' });
-    } else if (test(ASKS_NEGATIVE, assistant)) {
+    } else if (asksOpinion) {
       // "What don't you like?" "No, ..." is an answer.
     } else if (!asked) {
       hits.push({ label: 'dsat', category: corrects ? 'factual_error' : 'negative_feedback', score: 0.6, index: 0, end: 0, evidence: 'no to a statement' });
@@ -134,8 +134,9 @@ export function analyseFollowUp(
   }
 
   // A dislike right after a suggestion rejects the suggestion.
-  if (!asksOpinion && test(SUGGESTS, assistant)) {
-    for (const h of hits) if (h.label === 'dsat' && h.category === 'negative_feedback' && h.score < 0.55) h.score = 0.55;
+  const weakDislikes = hits.filter((h) => h.label === 'dsat' && h.category === 'negative_feedback' && h.score < 0.55);
+  if (weakDislikes.length > 0 && !asksOpinion && test(SUGGESTS, assistant)) {
+    for (const h of weakDislikes) h.score = 0.55;
   }
 
   // Dislike of things the assistant asked about ("what genres do you dislike?") answers the question; only
