@@ -55,7 +55,12 @@ export async function createFlrDetector(
     async detectBatch(contexts) {
       const out = new Map<string, NamedSignal[]>();
       for (const ctx of contexts) {
-        const result = await scoreResponse(lm, ctx.before, ctx.assistantTurn.content, opts);
+        let result: FlrResult;
+        try {
+          result = await scoreResponse(lm, ctx.before, ctx.assistantTurn.content, opts);
+        } catch (err) {
+          throw new Error(`flr: message ${ctx.assistantTurn.messageId}: ${(err as Error).message}`);
+        }
         const signal = flrSignal(result, opts);
         results.set(ctx.assistantTurn.messageId, result);
         cache.set(ctx.assistantTurn.messageId, signal);

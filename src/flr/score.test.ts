@@ -83,5 +83,7 @@ describe('FLR scorer vs PyTorch reference (tiny Llama fixture)', () => {
       { role: 'user', content: 'a\nb' },
       { role: 'assistant', content: 'c' },
     ]);
+    // A greeting with no user turn before it stays.
+    assert.deepEqual(flrMessages([{ role: 'assistant', content: 'Welcome!' }]), [{ role: 'assistant', content: 'Welcome!' }]);
   });
 });

@@ -70,7 +70,9 @@ export function flrMessages(turns: { role: string; content: string }[]): ChatMes
     else out.push({ role: t.role, content: t.content });
   }
   const firstUser = out.findIndex((m) => m.role === 'user');
-  return out.filter((m, i) => m.role === 'system' || (firstUser >= 0 && i >= firstUser));
+  // An answer with no user turn before it (a greeting) is kept as is: there is nothing to align to.
+  if (firstUser < 0) return out;
+  return out.filter((m, i) => m.role === 'system' || i >= firstUser);
 }
 
 /**
