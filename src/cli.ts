@@ -133,6 +133,58 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`wrote ${o.out}: ${JSON.stringify(s)}\n`);
     });
 
+  program
+    .command('batch')
+    .description('nightly job for a time window: heavy detectors, re-fused verdicts, the window\'s release (resumable)')
+    .option('--date <YYYY-MM-DD>', 'the UTC day to process')
+    .option('--since <time>', 'window start (date or ISO 8601 timestamp, inclusive)')
+    .option('--until <time>', 'window end (exclusive)')
+    .addOption(dbOption())
+    .option('--out <dir>', 'releases directory', defaultReleasesDir())
+    .option('--name <name>', 'dataset release name (the window is appended)', 'feedback')
+    .option('--config <file>', 'JSON config file (detector weights, builder filters)')
+    .option('--flr-model <dir>', 'run FLR with this ONNX causal LM directory')
+    .option('--plove-model <file>', 'run P[Love] with this model (.onnx from `plove train`, or a reward-model directory)')
+    .option('--judge-url <url>', 'run the LLM judge on ambiguous turns (OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1)')
+    .option('--judge-model <name>', 'model name for the judge endpoint')
+    .option('--judge-cache <dir>', 'cache judge answers in this directory')
+    .option('--chunks <n>', 'conversations are split into this many units per stage', intArg('--chunks'), 16)
+    .option('--detector-version <detector=version...>', 're-fuse with this stored version of a heavy detector instead of the latest')
+    .option('--no-progress', 'no progress bar or progress lines on stderr')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', '\nExit codes: 0 done, 1 failure, 2 usage, 3 bad input or config, 5 some units failed (rerun to retry), 6 nothing stored for the window.')
+    .action(async (o) => {
+      const { runBatch, parseWindow, createProgress, formatBatchSummary } = await import('./batch.js');
+      const window = parseWindow({ date: o.date, since: o.since, until: o.until });
+      const pins: Record<string, string> = {};
+      for (const p of (o.detectorVersion as string[] | undefined) ?? []) {
+        const m = /^([a-z_]+)=(.+)$/.exec(p);
+        if (!m) throw new MinerError('BAD_CONFIG', `--detector-version "${p}": expected detector=version`);
+        pins[m[1]] = m[2];
+      }
+      const s = await runBatch({
+        db: o.db,
+        releasesDir: o.out,
+        window,
+        name: o.name,
+        configFile: o.config,
+        heavy: {
+          flrModel: o.flrModel,
+          ploveModel: o.ploveModel,
+          judgeUrl: o.judgeUrl,
+          judgeModel: o.judgeModel,
+          judgeApiKey: process.env.FEEDBACK_MINER_JUDGE_API_KEY,
+          judgeCacheDir: o.judgeCache,
+        },
+        chunks: o.chunks,
+        pins,
+        progress: o.progress ? createProgress(process.stderr, window.label) : undefined,
+      });
+      process.stdout.write(o.json ? JSON.stringify(s, null, 2) + '\n' : formatBatchSummary(s));
+      // The shared exit path only knows 0/1/2/3/4; batch adds 5 (partial) and 6 (no data).
+      if (s.exitCode !== 0) process.once('exit', () => (process.exitCode = s.exitCode));
+    });
+
   try {
     await program.parseAsync(argv);
     return EXIT.OK;

@@ -8,6 +8,7 @@ import { defaultReleasesDir } from './paths.js';
 import type { Layout } from '../connectors/formats.js';
 import { buildRelease, writeRelease, type ReleaseInfo } from '../builders/index.js';
 import { createDetectors } from '../detectors/registry.js';
+import { recordRelease } from './report/release-stats.js';
 
 export interface MineOptions {
   inputs: string[];
@@ -133,13 +134,15 @@ export async function buildFromStore(store: Store, releasesDir: string, name: st
     'SELECT DISTINCT detector, detector_version FROM signals ORDER BY 1, 2',
   );
   const result = await buildRelease(store.judgedConversations('all'), config.release);
+  const inputWatermark = `turns=${Number(watermark[0].n)};max_ts=${watermark[0].w ?? 'none'}`;
   const info: ReleaseInfo = await writeRelease({
     outDir: releasesDir,
     name,
     result,
-    inputWatermark: `turns=${Number(watermark[0].n)};max_ts=${watermark[0].w ?? 'none'}`,
+    inputWatermark,
     detectorVersions: Object.fromEntries(detectorVersions.map((d) => [d.detector, d.detector_version])),
   });
+  if (!store.readOnly) await recordRelease(store, { name, info, result, windowLabel: null, inputWatermark });
   const rows: BuildSummary['rows'] = {};
   for (const [b, r] of Object.entries(result.rows)) rows[b] = { train: r.train.length, test: r.test.length };
   const dropped: Record<string, number> = {};
