@@ -272,20 +272,58 @@ export function createKafka(options: KafkaOptions, clientOptions: ClientOptions 
   return new Kafka(buildKafkaConfig(options, clientOptions));
 }
 
+// Node's codes for a broker certificate the client does not trust.
+const UNTRUSTED_CERT_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+function errorChain(err: unknown): Error[] {
+  const chain: Error[] = [];
+  let e: unknown = err;
+  while (e instanceof Error && !chain.includes(e) && chain.length < 10) {
+    chain.push(e);
+    e = (e as { originalError?: unknown }).originalError ?? e.cause;
+  }
+  return chain;
+}
+
 /**
- * Maps a kafkajs error to the project's codes: refused credentials are AUTH (not retriable), a broker that cannot
- * be reached is BROKER_UNAVAILABLE (retriable). Anything else is returned unchanged.
+ * Maps a kafkajs error to the project's codes: refused credentials or a failed TLS handshake are AUTH (not
+ * retriable), a broker that cannot be reached is BROKER_UNAVAILABLE (retriable). Anything else is returned as is.
+ * kafkajs itself treats TLS handshake failures as connection errors and retries them, so those surface only after
+ * the retry budget (about 7 s with the default retry options).
  */
 export function classifyKafkaError(err: unknown, options?: KafkaOptions): unknown {
-  if (!(err instanceof Error)) return err;
+  if (!(err instanceof Error) || err instanceof KafkaConnectorError) return err;
+  const chain = errorChain(err);
   const who = options?.sasl ? ` (${options.sasl.mechanism}, user ${options.sasl.username ?? `$${options.sasl.usernameEnv}`})` : '';
-  if (err.name === 'KafkaJSSASLAuthenticationError') {
-    return new KafkaConnectorError('AUTH', `Kafka refused the credentials${who}: ${err.message}`, { cause: err });
+  const where = options ? ` at ${options.brokers.join(',')}` : '';
+  const sasl = chain.find((e) => e.name === 'KafkaJSSASLAuthenticationError');
+  if (sasl) return new KafkaConnectorError('AUTH', `Kafka refused the credentials${who}: ${sasl.message}`, { cause: err });
+  const code = chain.map((e) => (e as { code?: unknown }).code).find((c): c is string => typeof c === 'string');
+  if (code && UNTRUSTED_CERT_CODES.has(code)) {
+    return new KafkaConnectorError(
+      'AUTH',
+      `TLS: the Kafka broker's certificate${where} is not trusted (${code}); check tls.caFile and tls.servername: ${err.message}`,
+      { cause: err },
+    );
   }
-  const chain = [err, (err as { originalError?: unknown }).originalError, err.cause];
-  if (chain.some((e) => e instanceof Error && ['KafkaJSConnectionError', 'KafkaJSBrokerNotFound', 'KafkaJSRequestTimeoutError'].includes(e.name))
-    || err.name === 'KafkaJSNumberOfRetriesExceeded') {
-    const where = options ? ` at ${options.brokers.join(',')}` : '';
+  if (code?.startsWith('ERR_SSL_')) {
+    return new KafkaConnectorError(
+      'AUTH',
+      `TLS handshake with the Kafka broker${where} failed (${code}); it may require a client certificate (tls.certFile, tls.keyFile): ${err.message}`,
+      { cause: err },
+    );
+  }
+  const unavailable = ['KafkaJSConnectionError', 'KafkaJSBrokerNotFound', 'KafkaJSRequestTimeoutError'];
+  if (chain.some((e) => unavailable.includes(e.name)) || err.name === 'KafkaJSNumberOfRetriesExceeded') {
     return new KafkaConnectorError('BROKER_UNAVAILABLE', `Kafka broker unavailable${where}: ${err.message}`, {
       retriable: true,
       cause: err,

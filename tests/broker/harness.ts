@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import type { ConnectionOptions } from 'node:tls';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
@@ -25,6 +26,11 @@ export interface ScramUser {
 export interface BrokerOptions {
   /** Adds a SASL_PLAINTEXT listener (SCRAM-SHA-256 and -512) with this user's credentials. */
   scram?: ScramUser;
+  /**
+   * Adds an SSL listener with a throwaway CA and server certificate (made with openssl); with `clientAuth` the
+   * broker also requires a client certificate signed by that CA (one is made too).
+   */
+  tls?: { clientAuth?: boolean };
   /** Default partitions for topics created without an explicit count (broker `num.partitions`). Default 1. */
   numPartitions?: number;
   /**
@@ -40,11 +46,21 @@ export interface BrokerOptions {
   startTimeoutMs?: number;
 }
 
+export interface TlsFiles {
+  caFile: string;
+  clientCertFile?: string;
+  clientKeyFile?: string;
+}
+
 export interface Broker {
   /** host:port of the PLAINTEXT listener. */
   bootstrap: string;
   /** host:port of the SASL_PLAINTEXT (SCRAM) listener, when `scram` was requested. */
   scramBootstrap?: string;
+  /** host:port of the SSL listener, when `tls` was requested. */
+  tlsBootstrap?: string;
+  /** PEM files for clients of the SSL listener: the CA to trust and, with clientAuth, a client key pair. */
+  tlsFiles?: TlsFiles;
   /** Kafka data directory (`log.dirs`); survives restart(), removed by stop(). */
   logDir: string;
   /** The broker's own log (stdout+stderr of the JVM). */
@@ -175,9 +191,43 @@ interface Ports {
   plain: number;
   controller: number;
   sasl?: number;
+  ssl?: number;
 }
 
-function serverProperties(dir: string, ports: Ports, opts: BrokerOptions): string {
+/**
+ * A CA, a server certificate for 127.0.0.1/localhost and (for client auth) a client certificate, as PEM files.
+ * EC keys: generating them takes milliseconds, where RSA would take seconds on a busy machine.
+ */
+async function makeTlsMaterial(dir: string, clientAuth: boolean): Promise<TlsFiles & { serverPem: string }> {
+  mkdirSync(dir, { recursive: true });
+  const f = (name: string) => join(dir, name);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  const openssl = async (args: string[]) => {
+    const { code, output } = await run('openssl', args, { cwd: dir });
+    if (code !== 0) throw new Error(`openssl ${args[0]} failed (exit ${code}): ${output}`);
+  };
+  await openssl(['req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '2', '-subj', '/CN=fm-test-ca']);
+  const issue = async (name: string, cn: string, ext: string) => {
+    writeFileSync(f(`${name}.ext`), ext);
+    await openssl(['req', ...ec, '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`), '-subj', `/CN=${cn}`]);
+    await openssl([
+      'x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial',
+      '-out', f(`${name}.crt`), '-days', '2', '-extfile', f(`${name}.ext`),
+    ]);
+  };
+  await issue('server', 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  // Kafka's PEM keystore file: the PKCS#8 private key followed by the certificate chain.
+  writeFileSync(f('server.pem'), readFileSync(f('server.key'), 'utf8') + readFileSync(f('server.crt'), 'utf8'));
+  const files: TlsFiles & { serverPem: string } = { caFile: f('ca.pem'), serverPem: f('server.pem') };
+  if (clientAuth) {
+    await issue('client', 'fm-test-client', 'extendedKeyUsage=clientAuth\n');
+    files.clientCertFile = f('client.crt');
+    files.clientKeyFile = f('client.key');
+  }
+  return files;
+}
+
+function serverProperties(dir: string, ports: Ports, opts: BrokerOptions, tls?: TlsFiles & { serverPem: string }): string {
   const listeners = [`PLAINTEXT://127.0.0.1:${ports.plain}`, `CONTROLLER://127.0.0.1:${ports.controller}`];
   const advertised = [`PLAINTEXT://127.0.0.1:${ports.plain}`];
   const props: Record<string, string | number | boolean> = {
@@ -186,7 +236,7 @@ function serverProperties(dir: string, ports: Ports, opts: BrokerOptions): strin
     'controller.quorum.voters': `1@127.0.0.1:${ports.controller}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL',
     'log.dirs': join(dir, 'data'),
     'num.partitions': opts.numPartitions ?? 1,
     'auto.create.topics.enable': opts.autoCreateTopics ?? false,
@@ -217,6 +267,15 @@ function serverProperties(dir: string, ports: Ports, opts: BrokerOptions): strin
       props[`listener.name.sasl_plaintext.${mech}.sasl.jaas.config`] =
         'org.apache.kafka.common.security.scram.ScramLoginModule required;';
     }
+  }
+  if (ports.ssl !== undefined && tls) {
+    listeners.push(`SSL://127.0.0.1:${ports.ssl}`);
+    advertised.push(`SSL://127.0.0.1:${ports.ssl}`);
+    props['listener.name.ssl.ssl.keystore.type'] = 'PEM';
+    props['listener.name.ssl.ssl.keystore.location'] = tls.serverPem;
+    props['listener.name.ssl.ssl.truststore.type'] = 'PEM';
+    props['listener.name.ssl.ssl.truststore.location'] = tls.caFile;
+    props['listener.name.ssl.ssl.client.auth'] = opts.tls?.clientAuth ? 'required' : 'none';
   }
   props.listeners = listeners.join(',');
   props['advertised.listeners'] = advertised.join(',');
@@ -259,14 +318,21 @@ function spawnWatchdog(javaPid: number, dir: string): ChildProcess {
   return watchdog;
 }
 
+/** A listener to probe for readiness, with what a client needs to get in. */
+interface Probe {
+  broker: string;
+  sasl?: SASLOptions;
+  ssl?: ConnectionOptions;
+}
+
 async function waitReady(
   proc: ChildProcess,
-  bootstraps: { broker: string; sasl?: SASLOptions }[],
+  bootstraps: Probe[],
   logFile: string,
   timeoutMs: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (const { broker, sasl } of bootstraps) {
+  for (const { broker, sasl, ssl } of bootstraps) {
     let lastError: unknown;
     for (;;) {
       if (proc.exitCode !== null || proc.signalCode !== null) {
@@ -281,6 +347,7 @@ async function waitReady(
         clientId: 'fm-harness',
         brokers: [broker],
         sasl,
+        ssl,
         logLevel: logLevel.NOTHING,
         connectionTimeout: 1000,
         requestTimeout: 2000,
@@ -410,11 +477,21 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     const started = Date.now();
     proc = launch();
     if (proc.pid !== undefined) watchdog = spawnWatchdog(proc.pid, dir);
-    const bootstraps: { broker: string; sasl?: SASLOptions }[] = [{ broker: `127.0.0.1:${ports.plain}` }];
+    const bootstraps: Probe[] = [{ broker: `127.0.0.1:${ports.plain}` }];
     if (opts.scram && ports.sasl !== undefined) {
       bootstraps.push({
         broker: `127.0.0.1:${ports.sasl}`,
         sasl: { mechanism: 'scram-sha-256', username: opts.scram.user, password: opts.scram.password },
+      });
+    }
+    if (tls && ports.ssl !== undefined) {
+      bootstraps.push({
+        broker: `127.0.0.1:${ports.ssl}`,
+        ssl: {
+          ca: [readFileSync(tls.caFile, 'utf8')],
+          cert: tls.clientCertFile ? readFileSync(tls.clientCertFile, 'utf8') : undefined,
+          key: tls.clientKeyFile ? readFileSync(tls.clientKeyFile, 'utf8') : undefined,
+        },
       });
     }
     await waitReady(proc, bootstraps, logFile, opts.startTimeoutMs ?? 60_000);
@@ -422,12 +499,19 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   }
 
   live.add(entry);
+  let tls: (TlsFiles & { serverPem: string }) | undefined;
   try {
+    if (opts.tls) tls = await makeTlsMaterial(join(dir, 'tls'), opts.tls.clientAuth ?? false);
     let startupMs = 0;
     // Free ports are found by binding and releasing them, so another process can grab one in between: retry.
     for (let attempt = 1; ; attempt++) {
-      ports = { plain: await freePort(), controller: await freePort(), sasl: opts.scram ? await freePort() : undefined };
-      writeFileSync(propsFile, serverProperties(dir, ports, opts));
+      ports = {
+        plain: await freePort(),
+        controller: await freePort(),
+        sasl: opts.scram ? await freePort() : undefined,
+        ssl: opts.tls ? await freePort() : undefined,
+      };
+      writeFileSync(propsFile, serverProperties(dir, ports, opts, tls));
       rmSync(join(dir, 'data'), { recursive: true, force: true });
       const started = Date.now();
       await format();
@@ -445,6 +529,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     const broker: Broker = {
       bootstrap: `127.0.0.1:${ports.plain}`,
       scramBootstrap: ports.sasl !== undefined ? `127.0.0.1:${ports.sasl}` : undefined,
+      tlsBootstrap: ports.ssl !== undefined ? `127.0.0.1:${ports.ssl}` : undefined,
+      tlsFiles: tls ? { caFile: tls.caFile, clientCertFile: tls.clientCertFile, clientKeyFile: tls.clientKeyFile } : undefined,
       logDir: join(dir, 'data'),
       logFile,
       dir,
