@@ -88,7 +88,7 @@ function fileFingerprint(path: string): string {
 }
 
 /** A heavy detector that loads its model on first use, so a rerun with every unit finished loads nothing. */
-interface HeavyPlan {
+export interface HeavyPlan {
   name: HeavyDetector['name'];
   version: string;
   fingerprint: string;
@@ -203,6 +203,8 @@ export interface BatchOptions {
   pins: Record<string, string>;
   /** Progress reporter; default none. */
   progress?: ProgressSink;
+  /** Heavy detectors supplied by the caller (plugins, tests), run after the configured ones. */
+  extraHeavy?: HeavyPlan[];
 }
 
 export type UnitStatus = 'done' | 'skipped' | 'failed' | 'blocked';
@@ -293,6 +295,11 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
   const config: RunConfig = loadConfig(o.configFile);
   const syncDetectors: Detector[] = createDetectors(config.detectors);
   const { plans, skipped } = await planHeavyDetectors(o.heavy);
+  for (const p of o.extraHeavy ?? []) {
+    if (plans.some((x) => x.name === p.name)) throw new MinerError('BAD_CONFIG', `heavy detector ${p.name} given twice`);
+    plans.push(p);
+    delete skipped[p.name];
+  }
   const w = o.window;
   const store = await Store.open(o.db);
   const loaded = new Map<string, HeavyDetector>();
