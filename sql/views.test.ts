@@ -92,3 +92,99 @@ test('v_response_verdicts shows the response next to the user follow-up', async 
   assert.equal(r.find((x) => x.message_id === 'b0:1')!.follow_up, null);
   s.close();
 });
+
+// ---- sql/004: detector versions, release yield, P[Love] calibration
+
+/** known() plus a second version of `explicit` that agrees with wildfeedback on both turns it labels. */
+async function withBackfill(): Promise<Store> {
+  const s = await known();
+  await s.run(`INSERT INTO signals VALUES
+    ('a0:1', 'a0', 1, 'explicit', '2', 'dsat', false, NULL, 0.7, 0.6, ''),
+    ('a1:1', 'a1', 1, 'explicit', '2', 'sat', false, NULL, 0.7, 0.6, ''),
+    ('a0:1', 'a0', 1, 'flr', '1.9', 'dsat', false, NULL, 0.7, 0.3, ''),
+    ('a0:1', 'a0', 1, 'flr', '1.10', 'sat', false, NULL, 0.7, 0.3, '')`);
+  return s;
+}
+
+test('v_detector_versions and v_signals_latest: versions compare numerically by part ("1.10" > "1.9")', async () => {
+  const s = await withBackfill();
+  const v = await s.rows<{ detector: string; detector_version: string; signals: bigint; is_latest: boolean }>('SELECT * FROM v_detector_versions');
+  assert.deepEqual(v.map((x) => [x.detector, x.detector_version, Number(x.signals), x.is_latest]), [
+    ['explicit', '1', 3, false],
+    ['explicit', '2', 2, true],
+    ['flr', '1.9', 1, false],
+    ['flr', '1.10', 1, true],
+    ['wildfeedback', '1', 2, true],
+  ]);
+  const latest = await s.rows<{ detector: string; detector_version: string; n: bigint }>('SELECT detector, detector_version, count(*) n FROM v_signals_latest GROUP BY ALL ORDER BY 1');
+  assert.deepEqual(latest.map((x) => [x.detector, x.detector_version, Number(x.n)]), [['explicit', '2', 2], ['flr', '1.10', 1], ['wildfeedback', '1', 2]]);
+  // Pinning one detector keeps the latest of the others.
+  const pinned = await s.rows<{ detector: string; detector_version: string; n: bigint }>("SELECT detector, detector_version, count(*) n FROM signals_at('explicit', '1') GROUP BY ALL ORDER BY 1");
+  assert.deepEqual(pinned.map((x) => [x.detector, x.detector_version, Number(x.n)]), [['explicit', '1', 3], ['flr', '1.10', 1], ['wildfeedback', '1', 2]]);
+  s.close();
+});
+
+test('v_detector_agreement reads the latest versions; detector_agreement_at pins one', async () => {
+  const s = await withBackfill();
+  type A = { detector_a: string; detector_b: string; both_fired: bigint; agree: bigint; agreement: number };
+  const fmt = (r: A[]) => r.map((x) => [x.detector_a, x.detector_b, Number(x.both_fired), Number(x.agree), x.agreement]);
+  // Latest: explicit v2 agrees with wildfeedback on a0 (dsat) and a1 (sat); flr 1.10 says sat on a0.
+  assert.deepEqual(fmt(await s.rows<A>('SELECT * FROM v_detector_agreement')), [
+    ['explicit', 'flr', 1, 0, 0],
+    ['explicit', 'wildfeedback', 2, 2, 1],
+    ['flr', 'wildfeedback', 1, 0, 0],
+  ]);
+  assert.deepEqual(fmt(await s.rows<A>("SELECT * FROM detector_agreement_at('explicit', '1') WHERE detector_a = 'explicit' AND detector_b = 'wildfeedback'")), [
+    ['explicit', 'wildfeedback', 2, 1, 0.5],
+  ]);
+  s.close();
+});
+
+test('v_detector_version_changes: how an older version labels differ from the latest', async () => {
+  const s = await withBackfill();
+  const r = await s.rows<{ detector: string; old_version: string; latest_version: string; both_labelled: bigint; changed: bigint; changed_share: number }>('SELECT * FROM v_detector_version_changes');
+  // explicit v1 vs v2: a0 dsat/dsat, a1 dsat/sat (a2 has no v2 row); flr 1.9 vs 1.10: a0 dsat/sat.
+  assert.deepEqual(r.map((x) => [x.detector, x.old_version, x.latest_version, Number(x.both_labelled), Number(x.changed), x.changed_share]), [
+    ['explicit', '1', '2', 2, 1, 0.5],
+    ['flr', '1.9', '1.10', 1, 1, 1],
+  ]);
+  s.close();
+});
+
+test('v_pair_yield: per release, builder and stage, shares of what the builder produced', async () => {
+  const s = await known();
+  await s.run(`INSERT INTO releases VALUES ('feedback-2026-11-01', 'v1', '/r/v1', '2026-11-01', 200, 'w', TIMESTAMPTZ '2026-11-02 01:00:00+00')`);
+  await s.run(`INSERT INTO release_stats VALUES
+    ('feedback-2026-11-01', 'v1', 'ranked', 'train', 8), ('feedback-2026-11-01', 'v1', 'ranked', 'test', 2),
+    ('feedback-2026-11-01', 'v1', 'ranked', 'min_confidence', 6), ('feedback-2026-11-01', 'v1', 'ranked', 'near_duplicate', 4),
+    ('feedback-2026-11-01', 'v1', 'kto', 'train', 0), ('feedback-2026-11-01', 'v1', 'kto', 'test', 0)`);
+  const r = await s.rows<{ builder: string; stage: string; n: bigint; built: bigint; share_of_built: number | null; per_1k_conversations: number }>(
+    'SELECT builder, stage, n, built, share_of_built, per_1k_conversations FROM v_pair_yield',
+  );
+  const ranked = r.filter((x) => x.builder === 'ranked');
+  assert.deepEqual(ranked.map((x) => [x.stage, Number(x.n), Number(x.built), x.share_of_built]), [
+    ['min_confidence', 6, 20, 0.3],
+    ['near_duplicate', 4, 20, 0.2],
+    ['test', 2, 20, 0.1],
+    ['train', 8, 20, 0.4],
+  ]);
+  assert.equal(ranked.find((x) => x.stage === 'train')!.per_1k_conversations, 40);
+  assert.ok(r.filter((x) => x.builder === 'kto').every((x) => x.share_of_built === null), 'no division by zero');
+  s.close();
+});
+
+test('v_plove_calibration: latest P[Love] model in ten bins against observed Love, with Wilson bounds', async () => {
+  const s = await known();
+  // Version 1 is ignored; version 2: a1 (Loved) and a2 share the top bin, a0 and a3 sit low.
+  await s.run(`INSERT INTO model_scores VALUES
+    ('a0:1', 'a0', 'plove', '1', 0.99), ('a1:1', 'a1', 'plove', '1', 0.01),
+    ('a0:1', 'a0', 'plove', '2', 0.05), ('a1:1', 'a1', 'plove', '2', 0.95), ('a2:1', 'a2', 'plove', '2', 0.92),
+    ('a3:1', 'a3', 'plove', '2', 0.15), ('b0:1', 'b0', 'plove', '2', 1.0),
+    ('a0:1', 'a0', 'flr', '1', 0.5)`);
+  const r = await s.rows<{ bin: number; responses: bigint; mean_predicted: number; love_rate: number; love_rate_low: number; love_rate_high: number }>('SELECT * FROM v_plove_calibration');
+  assert.deepEqual(r.map((x) => [x.bin, Number(x.responses), x.love_rate]), [[0, 1, 0], [1, 1, 0], [9, 3, 1 / 3]]);
+  const top = r.find((x) => x.bin === 9)!;
+  assert.ok(Math.abs(top.mean_predicted - (0.95 + 0.92 + 1.0) / 3) < 1e-9, 'a score of exactly 1 falls in the top bin');
+  assert.ok(top.love_rate_low < 1 / 3 && top.love_rate_high > 1 / 3);
+  s.close();
+});
