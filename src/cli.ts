@@ -185,6 +185,18 @@ async function main(argv: string[]): Promise<number> {
       if (s.exitCode !== 0) process.once('exit', () => (process.exitCode = s.exitCode));
     });
 
+  program
+    .command('report')
+    .description('write one self-contained HTML page with the analyst views as charts and tables')
+    .addOption(dbOption())
+    .requiredOption('--out <file>', 'HTML file to write, e.g. report.html')
+    .option('--json', 'print where the report went as JSON')
+    .action(async (o) => {
+      const { runReport } = await import('./report.js');
+      const r = await runReport({ db: o.db, out: o.out });
+      process.stdout.write(o.json ? JSON.stringify(r) + '\n' : `report written: ${r.path} (${r.charts} charts, ${r.bytes} bytes)\n`);
+    });
+
   try {
     await program.parseAsync(argv);
     return EXIT.OK;
