@@ -205,6 +205,37 @@ test('backfill: a new detector version writes beside the old; fusion and views u
   await assert.rejects(runBatch({ ...base, pins: { plove: '7' } }), /no signals of plove version 7/);
 });
 
+test('a failing heavy unit blocks its chunk and the release (exit 5); the rerun does only what is missing', async () => {
+  await ready;
+  const db = storeCopy('partial');
+  const base = { db, releasesDir: join(work, 'partial-releases'), window: parseWindow({ date: DAY }), name: 'feedback', heavy: {}, chunks: 4, pins: {} };
+  const flaky = fakePlove('1', 0.5);
+  let calls = 0;
+  const failing: HeavyPlan = {
+    ...flaky,
+    async load() {
+      const det = await flaky.load();
+      return { ...det, run: async (ctxs) => (++calls === 2 ? Promise.reject(new Error('model server went away')) : det.run(ctxs)) };
+    },
+  };
+  const first = await runBatch({ ...base, extraHeavy: [failing] });
+  assert.equal(first.exitCode, BATCH_EXIT.PARTIAL);
+  const status = (s: typeof first) => Object.fromEntries(s.units.map((u) => [u.unit, u.status]));
+  const st = status(first);
+  const failed = Object.keys(st).filter((u) => st[u] === 'failed');
+  assert.equal(failed.length, 1);
+  assert.match(first.units.find((u) => u.status === 'failed')!.error!, /model server went away/);
+  const chunk = failed[0].split(':').pop();
+  assert.equal(st[`fuse:${chunk}`], 'blocked');
+  assert.equal(st.release, 'blocked');
+  assert.equal(first.release, null);
+  assert.ok(!existsSync(join(base.releasesDir, `feedback-${DAY}`)), 'no release for an incomplete window');
+
+  const second = await runBatch({ ...base, extraHeavy: [fakePlove('1', 0.5)] });
+  assert.equal(second.exitCode, BATCH_EXIT.OK);
+  assert.deepEqual(second.units.filter((u) => u.status === 'done').map((u) => u.unit), [failed[0], `fuse:${chunk}`, 'release']);
+});
+
 test('late data redoes only the chunks it lands in, then the release', async () => {
   await ready;
   const db = storeCopy('late');
@@ -225,7 +256,7 @@ test('late data redoes only the chunks it lands in, then the release', async () 
   assert.notEqual(second.release!.version, first.release!.version);
 });
 
-test('CLI exit codes: 6 for an empty window, 3 for a bad window or a missing model, 0 with progress lines', async () => {
+test('CLI exit codes: 6 for an empty window, 3 for a bad window or a missing model, 7 for a busy store, 0 with progress lines', async () => {
   await ready;
   const db = storeCopy('cli');
   const empty = cli(['batch', '--date', '2026-11-22', '--db', db, '--out', join(work, 'cli-out')]);
@@ -237,6 +268,12 @@ test('CLI exit codes: 6 for an empty window, 3 for a bad window or a missing mod
   const noModel = cli(['batch', '--date', DAY, '--db', db, '--plove-model', join(work, 'missing.onnx')]);
   assert.equal(noModel.code, BATCH_EXIT.BAD_INPUT);
   assert.match(noModel.stderr, /missing\.onnx/);
+  // Another process holding the store (the daemon, say) is a retriable condition with its own code.
+  const holder = await Store.open(db);
+  const busy = cli(['batch', '--date', DAY, '--db', db]);
+  holder.close();
+  assert.equal(busy.code, BATCH_EXIT.STORE_BUSY, busy.stderr);
+  assert.match(busy.stderr, /in use by another process/);
   const ok = cli(['batch', '--date', '2026-11-23', '--db', db, '--out', join(work, 'cli-out'), '--chunks', '2']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stderr, /^batch 2026-11-23: 3 units$/m, 'progress lines on a non-TTY stderr');

@@ -13,7 +13,12 @@ import { assistantTurnContexts, isAmbiguous, type AssistantTurnContext, type Det
 import type { Conversation } from './model.js';
 
 /** Exit codes of `feedback-miner batch` (the shared ones plus PARTIAL and NO_DATA). */
-export const BATCH_EXIT = { OK: 0, FAILURE: 1, USAGE: 2, BAD_INPUT: 3, PARTIAL: 5, NO_DATA: 6 } as const;
+export const BATCH_EXIT = { OK: 0, FAILURE: 1, USAGE: 2, BAD_INPUT: 3, PARTIAL: 5, NO_DATA: 6, STORE_BUSY: 7 } as const;
+
+/** Another process (the daemon, another batch) holds the store's write lock: try again later. */
+export function isStoreBusy(e: unknown): boolean {
+  return e instanceof MinerError && e.code === 'STORE' && /Could not set lock|Conflicting lock/i.test(e.message);
+}
 
 export interface BatchWindow {
   /** Human label used in markers and release names: the date for a whole UTC day, else `since..until`. */

@@ -152,9 +152,9 @@ async function main(argv: string[]): Promise<number> {
     .option('--detector-version <detector=version...>', 're-fuse with this stored version of a heavy detector instead of the latest')
     .option('--no-progress', 'no progress bar or progress lines on stderr')
     .option('--json', 'print the summary as JSON')
-    .addHelpText('after', '\nExit codes: 0 done, 1 failure, 2 usage, 3 bad input or config, 5 some units failed (rerun to retry), 6 nothing stored for the window.')
+    .addHelpText('after', '\nExit codes: 0 done, 1 failure, 2 usage, 3 bad input or config, 5 some units failed (rerun to retry), 6 nothing stored for the window, 7 the store is locked by another process (retry later).')
     .action(async (o) => {
-      const { runBatch, parseWindow, createProgress, formatBatchSummary } = await import('./batch.js');
+      const { runBatch, parseWindow, createProgress, formatBatchSummary, isStoreBusy, BATCH_EXIT } = await import('./batch.js');
       const window = parseWindow({ date: o.date, since: o.since, until: o.until });
       const pins: Record<string, string> = {};
       for (const p of (o.detectorVersion as string[] | undefined) ?? []) {
@@ -179,7 +179,13 @@ async function main(argv: string[]): Promise<number> {
         chunks: o.chunks,
         pins,
         progress: o.progress ? createProgress(process.stderr, window.label) : undefined,
+      }).catch((e) => {
+        if (!isStoreBusy(e)) throw e;
+        process.stderr.write(`feedback-miner: ${errorMessage(e)}\n(the store is in use by another process; exit ${BATCH_EXIT.STORE_BUSY}, retry later)\n`);
+        process.once('exit', () => (process.exitCode = BATCH_EXIT.STORE_BUSY));
+        return null;
       });
+      if (!s) return;
       process.stdout.write(o.json ? JSON.stringify(s, null, 2) + '\n' : formatBatchSummary(s));
       // The shared exit path only knows 0/1/2/3/4; batch adds 5 (partial) and 6 (no data).
       if (s.exitCode !== 0) process.once('exit', () => (process.exitCode = s.exitCode));
