@@ -188,3 +188,36 @@ test('v_plove_calibration: latest P[Love] model in ten bins against observed Lov
   assert.ok(top.love_rate_low < 1 / 3 && top.love_rate_high > 1 / 3);
   s.close();
 });
+
+test('a build records its release and per-filter counts; v_pair_yield matches the manifest', async () => {
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join, resolve } = await import('node:path');
+  const { ingestFiles, detectStored, RejectsWriter } = await import('../src/pipeline.js');
+  const { buildFromStore } = await import('../src/mine.js');
+  const { resolveConfig } = await import('../src/config.js');
+  const dir = mkdtempSync(join(tmpdir(), 'fm-yield-'));
+  const s = await Store.open(':memory:', { salt: 'x' });
+  await s.transaction(async () => {
+    await ingestFiles(s, [resolve(import.meta.dirname, '../examples/logs/native-2026-11-20.jsonl')], new RejectsWriter(null));
+    await detectStored(s, 'touched');
+  });
+  const summary = await buildFromStore(s, dir, 'feedback', resolveConfig(undefined));
+  const manifest = JSON.parse(readFileSync(join(summary.path, 'manifest.json'), 'utf8')) as { counts: Record<string, { train: number; test: number }>; dropped: Record<string, Record<string, number>> };
+  const rel = await s.rows<{ name: string; version: string; window_label: string | null; conversations: bigint }>('SELECT * FROM releases');
+  assert.deepEqual(rel.map((r) => [r.name, r.version, r.window_label]), [['feedback', summary.version, null]]);
+  const y = await s.rows<{ builder: string; stage: string; n: bigint; built: bigint }>('SELECT builder, stage, n, built FROM v_pair_yield');
+  const n = (b: string, st: string) => Number(y.find((r) => r.builder === b && r.stage === st)?.n ?? -1);
+  for (const b of ['drift', 'revision', 'ranked', 'kto']) {
+    assert.equal(n(b, 'train'), manifest.counts[b].train, `${b} train`);
+    assert.equal(n(b, 'test'), manifest.counts[b].test, `${b} test`);
+    for (const [filter, per] of Object.entries(manifest.dropped)) assert.equal(n(b, filter), per[b] ?? 0, `${b} ${filter}`);
+  }
+  assert.ok(y.some((r) => r.stage === 'min_confidence' && Number(r.n) > 0), 'the filters dropped something on this data');
+  // Rebuilding the same release replaces its rows instead of adding more.
+  await buildFromStore(s, dir, 'feedback', resolveConfig(undefined));
+  assert.equal(Number((await s.rows<{ c: bigint }>('SELECT count(*) c FROM releases'))[0].c), 1);
+  assert.equal(Number((await s.rows<{ c: bigint }>('SELECT count(*) c FROM release_stats'))[0].c), y.length);
+  s.close();
+  rmSync(dir, { recursive: true, force: true });
+});

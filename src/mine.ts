@@ -142,7 +142,7 @@ export async function buildFromStore(store: Store, releasesDir: string, name: st
     inputWatermark,
     detectorVersions: Object.fromEntries(detectorVersions.map((d) => [d.detector, d.detector_version])),
   });
-  if (!store.readOnly) await recordRelease(store, { name, info, result, windowLabel: null, inputWatermark });
+  if (!store.readOnly) await store.transaction(() => recordRelease(store, { name, info, result, windowLabel: null, inputWatermark }));
   const rows: BuildSummary['rows'] = {};
   for (const [b, r] of Object.entries(result.rows)) rows[b] = { train: r.train.length, test: r.test.length };
   const dropped: Record<string, number> = {};
