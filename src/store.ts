@@ -402,13 +402,14 @@ export class IngestSession {
     const s = this.store;
     await s.run(`CREATE OR REPLACE TEMP TABLE stg_turns_ranked AS
       SELECT *, row_number() OVER (PARTITION BY message_id ORDER BY seq) AS id_rank,
+                first_value(source_file || ':' || source_line) OVER (PARTITION BY message_id ORDER BY seq) AS id_first,
                 row_number() OVER (PARTITION BY conversation_id, turn_index ORDER BY seq) AS pos_rank
       FROM stg_turns`);
     // Classify every staged turn against the input itself and against what is stored.
     await s.run(`CREATE OR REPLACE TEMP TABLE stg_turns_class AS
-      SELECT st.*,
+      SELECT st.* EXCLUDE (id_first),
         CASE
-          WHEN st.id_rank > 1 THEN 'duplicate message_id in input (first at ' || first.source_file || ':' || first.source_line || ')'
+          WHEN st.id_rank > 1 THEN 'duplicate message_id in input (first at ' || st.id_first || ')'
           WHEN ex.message_id IS NOT NULL AND ex.conversation_id = st.conversation_id AND ex.turn_index = st.turn_index
                AND ex.content = st.content AND ex.role = st.role THEN 'replay'
           WHEN ex.message_id IS NOT NULL THEN 'message_id already stored with different content or position'
@@ -417,7 +418,6 @@ export class IngestSession {
           ELSE NULL
         END AS verdict
       FROM stg_turns_ranked st
-      LEFT JOIN stg_turns_ranked first ON first.message_id = st.message_id AND first.id_rank = 1 AND st.id_rank > 1
       LEFT JOIN turns ex ON ex.message_id = st.message_id
       LEFT JOIN turns pos ON pos.conversation_id = st.conversation_id AND pos.turn_index = st.turn_index
                          AND pos.message_id <> st.message_id`);
