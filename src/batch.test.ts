@@ -132,6 +132,25 @@ test('SIGKILL mid-run: the rerun skips finished units and writes the same releas
   assert.deepEqual(await dump(db), await dump(join(work, 'ref.duckdb')));
 });
 
+test('the real heavy detectors: FLR (tiny ONNX LM) and P[Love] score the window\'s responses, the judge is reported as skipped', async () => {
+  await ready;
+  const db = storeCopy('real-heavy');
+  // 2026-11-21 holds a single response in the example logs: small enough for the LM on every CI run.
+  const r = cli(['batch', '--date', '2026-11-21', '--db', db, '--out', join(work, 'real-heavy-releases'), '--chunks', '2', '--json',
+    '--flr-model', join(root, 'tests/fixtures/models/tiny-llama'), '--plove-model', join(work, 'plove.onnx')]);
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout);
+  assert.deepEqual(s.heavyDetectors, { flr: '1', plove: '1' });
+  assert.match(s.skippedDetectors.llm_judge, /--judge-url/);
+  assert.equal(s.assistantTurns, 1);
+  const store = await Store.open(db, { readOnly: true });
+  const scores = await store.rows<{ detector: string; n: bigint; in_window: bigint }>(`SELECT detector, count(*) n,
+      count(*) FILTER (t.ts >= TIMESTAMPTZ '2026-11-21 00:00:00+00' AND t.ts < TIMESTAMPTZ '2026-11-22 00:00:00+00') in_window
+    FROM model_scores JOIN turns t USING (message_id) GROUP BY 1 ORDER BY 1`);
+  store.close();
+  assert.deepEqual(scores.map((x) => [x.detector, Number(x.n), Number(x.in_window)]), [['flr', 1, 1], ['plove', 1, 1]]);
+});
+
 /** A deterministic stand-in model for P[Love], so a test can publish a second version of it. */
 function fakePlove(version: string, threshold: number): HeavyPlan {
   const p = (text: string) => (text.length % 100) / 100;
