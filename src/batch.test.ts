@@ -151,6 +151,53 @@ test('the real heavy detectors: FLR (tiny ONNX LM) and P[Love] score the window\
   assert.deepEqual(scores.map((x) => [x.detector, Number(x.n), Number(x.in_window)]), [['flr', 1, 1], ['plove', 1, 1]]);
 });
 
+test('the LLM judge unit asks a local OpenAI-compatible server about the ambiguous turns only; its verdict is fused', async () => {
+  const { createServer } = await import('node:http');
+  const asked: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      asked.push(`${req.method} ${req.url} ${JSON.parse(body).messages.at(-1).content}`);
+      const content = JSON.stringify({ label: 'sat', category: 'learning', confidence: 0.9, evidence: 'Good to know' });
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content } }] }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`;
+  const db = join(work, 'judge.duckdb');
+  const store = await Store.open(db, { salt: SALT });
+  const turn = (c: string, i: number, role: string, content: string) =>
+    `('${c}', ${i}, '${c}:${i}', '${role}', '${content.replace(/'/g, "''")}', TIMESTAMPTZ '2026-11-20 10:0${i}:00+00', 'p1', NULL, '{}', 'f', ${i})`;
+  await store.run(`INSERT INTO turns VALUES
+    ${turn('mixed', 0, 'user', 'Which way does the Coriolis effect turn storms in the south?')},
+    ${turn('mixed', 1, 'assistant', 'Clockwise in the southern hemisphere.')},
+    ${turn('mixed', 2, 'user', 'Huh, I always had that backwards. Good to know.')},
+    ${turn('clear', 0, 'user', 'What is 2+2?')}, ${turn('clear', 1, 'assistant', 'Five.')}, ${turn('clear', 2, 'user', "That's wrong, it is four.")}`);
+  store.close();
+  const base = { db, releasesDir: join(work, 'judge-releases'), window: parseWindow({ date: DAY }), name: 'feedback', chunks: 1, pins: {} };
+  try {
+    const first = await runBatch({ ...base, heavy: { judgeUrl: url, judgeModel: 'judge-m' } });
+    assert.equal(first.exitCode, BATCH_EXIT.OK, JSON.stringify(first.units));
+    assert.equal(asked.length, 1, 'only the ambiguous turn goes to the judge');
+    assert.match(asked[0], /^POST \/v1\/chat\/completions .*Clockwise in the southern hemisphere/s);
+    const s = await Store.open(db, { readOnly: true });
+    const v = await s.rows<{ message_id: string; label: string; agreed: string[] }>('SELECT message_id, label, agreed FROM verdicts ORDER BY message_id');
+    const sig = await s.rows<{ detector: string; label: string; category: string }>(`SELECT detector, label, category FROM signals WHERE detector = 'llm_judge'`);
+    s.close();
+    assert.deepEqual(sig, [{ detector: 'llm_judge', label: 'sat', category: 'learning' }]);
+    assert.deepEqual(v.map((x) => [x.message_id, x.label]), [['clear:1', 'dsat'], ['mixed:1', 'sat']]);
+    assert.ok(v[1].agreed.includes('llm_judge'));
+  } finally {
+    server.close();
+  }
+  // The server is gone: a rerun has nothing left to ask.
+  const again = await runBatch({ ...base, heavy: { judgeUrl: url, judgeModel: 'judge-m' } });
+  assert.equal(again.exitCode, BATCH_EXIT.OK);
+  assert.ok(again.units.every((u) => u.status === 'skipped'));
+});
+
 /** A deterministic stand-in model for P[Love], so a test can publish a second version of it. */
 function fakePlove(version: string, threshold: number): HeavyPlan {
   const p = (text: string) => (text.length % 100) / 100;
