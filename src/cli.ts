@@ -5,6 +5,23 @@ import { Command, Option, InvalidArgumentError } from 'commander';
 import { MinerError, errorMessage } from './errors.js';
 import { DEFAULT_OUT, defaultDbPath, defaultRejectsPath, defaultReleasesDir } from './paths.js';
 import { LAYOUTS } from '../connectors/formats.js';
+import { registerFlrCommands } from './flr/cli.js';
+import { registerPloveCommands } from './plove/cli.js';
+import type { Conversation } from './model.js';
+
+/** P[Love] training rows from a store: every assistant response with its reactions and reaction propensity. */
+async function* loveExamplesFromStore(path: string, opts: { loveKinds?: string[]; windowHours?: number }) {
+  const { Store } = await import('./store.js');
+  const { loveExamplesFromConversations } = await import('./plove/labels.js');
+  const store = await Store.open(path, { readOnly: true });
+  try {
+    const conversations: Conversation[] = [];
+    for await (const c of store.conversations('all')) conversations.push(c);
+    yield* loveExamplesFromConversations(conversations, opts).rows;
+  } finally {
+    store.close();
+  }
+}
 
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, BAD_INPUT: 3, READ_ONLY: 4 } as const;
 
@@ -202,6 +219,9 @@ async function main(argv: string[]): Promise<number> {
       const r = await runReport({ db: o.db, out: o.out });
       process.stdout.write(o.json ? JSON.stringify(r) + '\n' : `report written: ${r.path} (${r.charts} charts, ${r.bytes} bytes)\n`);
     });
+
+  registerFlrCommands(program);
+  registerPloveCommands(program, { examplesFromStore: loveExamplesFromStore });
 
   try {
     await program.parseAsync(argv);
