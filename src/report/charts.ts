@@ -123,7 +123,7 @@ export function heatmap(id: string, title: string, labels: string[], cell: (a: s
   const c = 64;
   const left = 110;
   const top = 90;
-  const w = left + labels.length * c + 20;
+  const w = left + labels.length * c + 90; // room for the last rotated column label
   const h = top + labels.length * c + 10;
   const out = [svgOpen(id, w, h, title)];
   labels.forEach((l, i) => {
