@@ -1,6 +1,7 @@
 // The nightly batch job: for one time window, run the heavy detectors (FLR, P[Love], the LLM judge) on the window's
 // responses, re-fuse verdicts and build the window's release, as resumable units with completion markers in the store.
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Store, type DetectionRow } from './store.js';
 import { loadConfig, type RunConfig } from './config.js';
@@ -83,13 +84,20 @@ export interface HeavyOptions {
   judgeCacheDir?: string;
 }
 
+/** Size and mtime of a model file, or of every file in a model directory (a replaced model.onnx changes it). */
 function fileFingerprint(path: string): string {
+  const parts: string[] = [];
+  const walk = (p: string, depth: number) => {
+    const st = statSync(p);
+    if (!st.isDirectory()) parts.push(`${p}:${st.size}:${st.mtimeMs}`);
+    else if (depth < 4) for (const e of readdirSync(p).sort()) walk(join(p, e), depth + 1);
+  };
   try {
-    const st = statSync(path);
-    return `${path}:${st.size}:${st.mtimeMs}`;
+    walk(path, 0);
   } catch (e) {
     throw new MinerError('BAD_CONFIG', `model ${path}: ${errorMessage(e)}`);
   }
+  return md5(parts.join('|'));
 }
 
 /** A heavy detector that loads its model on first use, so a rerun with every unit finished loads nothing. */
