@@ -13,7 +13,7 @@ import { recordRelease } from './report/release-stats.js';
 import { assistantTurnContexts, isAmbiguous, type AssistantTurnContext, type Detector, type NamedSignal } from '../detectors/types.js';
 import type { Conversation } from './model.js';
 
-/** Exit codes of `feedback-miner batch` (the shared ones plus PARTIAL and NO_DATA). */
+/** Exit codes of `feedback-miner batch`: the shared ones plus PARTIAL, NO_DATA and STORE_BUSY. */
 export const BATCH_EXIT = { OK: 0, FAILURE: 1, USAGE: 2, BAD_INPUT: 3, PARTIAL: 5, NO_DATA: 6, STORE_BUSY: 7 } as const;
 
 /** Another process (the daemon, another batch) holds the store's write lock: try again later. */

@@ -74,6 +74,22 @@ test('the report is one self-contained file with every chart and the key tables'
   for (const { p, n } of policies) assert.match(html, new RegExp(`<td>${p.replace(/[()]/g, '\\$&')}</td><td>${n}</td>`));
 });
 
+test('feedback-miner report from the command line; a missing store is named', async () => {
+  const { db } = await built;
+  const { spawnSync } = await import('node:child_process');
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, 'src/cli.ts'), ...args], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+  const ok = run(['report', '--db', db, '--out', join(work, 'cli', 'r.html'), '--json']);
+  assert.equal(ok.status, 0, ok.stderr);
+  const r = JSON.parse(ok.stdout);
+  assert.equal(r.charts, CHART_IDS.length);
+  assert.ok(readFileSync(r.path, 'utf8').startsWith('<!doctype html>'));
+  const missing = run(['report', '--db', join(work, 'nope.duckdb'), '--out', join(work, 'x.html')]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /nope\.duckdb does not exist/);
+  assert.ok(!existsSync(join(work, 'x.html')));
+});
+
 // ---------------------------------------------------------------- headless Chromium over the DevTools pipe
 
 interface CdpEvent {
