@@ -20,6 +20,8 @@ export interface RecordBatch {
   rejects: Reject[];
   /** Lines (or Parquet rows) consumed so far in this file. */
   linesRead: number;
+  /** The file's layout, once known. */
+  layout?: Layout | null;
 }
 
 const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -159,6 +161,7 @@ export async function* readFileRecords(file: string, opts: ReadOptions = {}): As
       for (const r of res.rejects) batch.rejects.push(r);
       if (batch.records.length >= 2048) {
         batch.linesRead = line;
+        batch.layout = layout;
         yield batch;
         batch = { records: [], rejects: [], linesRead: 0 };
       }
@@ -169,6 +172,7 @@ export async function* readFileRecords(file: string, opts: ReadOptions = {}): As
     batch.rejects.push({ file, line: line + 1, field: '(file)', reason: `${what}: ${errorMessage(e)}; later lines lost` });
   }
   batch.linesRead = line;
+  batch.layout = layout;
   yield batch;
 }
 
@@ -199,6 +203,7 @@ async function* readParquetRecords(file: string, opts: ReadOptions): AsyncGenera
         batch.rejects.push(...res.rejects);
       }
       batch.linesRead = row;
+      batch.layout = layout;
       yield batch;
     }
   } catch (e) {

@@ -159,7 +159,11 @@ export function normaliseRecord(rec: unknown, layout: Layout, origin: Origin, op
       content = messageText(m.content);
     }
     const meta: Json = { ...baseMeta };
-    if (m.label !== undefined) meta.label = m.label;
+    if (m.label !== undefined && m.label !== null) {
+      if (m.label !== 'sat' && m.label !== 'dsat' && m.label !== 'neutral') return reject(`${at}.label`, 'expected one of sat, dsat, neutral');
+      if (role !== 'assistant') return reject(`${at}.label`, 'labels belong on assistant messages');
+      meta.label = m.label;
+    }
     if (isObj(m.metadata)) Object.assign(meta, m.metadata);
     const candidate = {
       conversation_id: convId,

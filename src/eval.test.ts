@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { defaultDetectorConfig, resolveDetectorConfig } from '../detectors/config.js';
 import type { Category, NamedSignal } from '../detectors/types.js';
-import { auroc, formatEvalReport, parseLabelledLine, runEval } from './eval.js';
+import { auroc, formatEvalReport, readLabelled, runEval } from './eval.js';
 import { fuse } from './fusion.js';
 
 const small = fileURLToPath(new URL('../tests/fixtures/detectors/labelled-small.jsonl', import.meta.url));
@@ -69,20 +69,39 @@ describe('runEval', () => {
     assert.match(text, new RegExp(`AUROC \\(dsat score\\): ${r.auroc_dsat.toFixed(3)}`));
     assert.match(text, /tiny\/b/);
   });
-  it('reports bad input with file, line and field', async () => {
+  it('skips bad records, reporting each with file, line and field, and scores the rest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eval-'));
     const file = join(dir, 'bad.jsonl');
-    writeFileSync(file, `${JSON.stringify({ id: 'ok', messages: [] })}\n${JSON.stringify({ id: 'x', messages: [{ role: 'robot', content: 'hi' }] })}\n`);
-    await assert.rejects(runEval(file), /bad\.jsonl:2: field messages\[0\]\.role/);
-    assert.throws(() => parseLabelledLine('{"id":"x","messages":[{"role":"assistant","content":"a","label":"great"}]}', 'f', 7), /f:7: field messages\[0\]\.label/);
-    assert.throws(() => parseLabelledLine('{"id":"x","messages":[{"role":"user","content":"a","label":"sat"}]}', 'f', 3), /labels belong on assistant/);
-    assert.throws(() => parseLabelledLine('not json', 'f', 1), /f:1: field \(line\): not valid JSON/);
+    const good = { id: 'ok', messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a', label: 'dsat' }, { role: 'user', content: "That's wrong." }] };
+    writeFileSync(
+      file,
+      [
+        JSON.stringify(good),
+        JSON.stringify({ id: 'x', messages: [{ role: 'robot', content: 'hi' }] }),
+        JSON.stringify({ id: 'y', messages: [{ role: 'assistant', content: 'a', label: 'great' }] }),
+        JSON.stringify({ id: 'z', messages: [{ role: 'user', content: 'a', label: 'sat' }] }),
+        'not json',
+      ].join('\n') + '\n',
+    );
+    const r = await runEval(file);
+    assert.equal(r.labelled, 1);
+    assert.equal(r.rejected, 4);
+    assert.deepEqual(
+      r.rejectSamples.map((x) => [x.line, x.field]),
+      [[2, 'messages[0].role'], [3, 'messages[0].label'], [4, 'messages[0].label'], [5, '(json)']],
+    );
+    assert.match(r.rejectSamples[2].reason, /labels belong on assistant/);
+    assert.match(formatEvalReport(r), /4 record\(s\) rejected/);
     await assert.rejects(runEval(join(dir, 'missing.jsonl')), /no such file/);
   });
-  it('builds message ids as `${id}:${index}`', () => {
-    const { conversation, gold } = parseLabelledLine('{"id":"c9","messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a","label":"sat"}]}', 'f', 1);
-    assert.deepEqual(conversation.turns.map((t) => t.messageId), ['c9:0', 'c9:1']);
-    assert.equal(gold.get('c9:1'), 'sat');
+  it('builds message ids as `${id}:${index}`', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eval-'));
+    const file = join(dir, 'ids.jsonl');
+    writeFileSync(file, '{"id":"c9","messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a","label":"sat"}]}\n');
+    const all = [];
+    for await (const l of readLabelled(file)) all.push(l);
+    assert.deepEqual(all[0].conversation.turns.map((t) => t.messageId), ['c9:0', 'c9:1']);
+    assert.equal(all[0].gold.get('c9:1'), 'sat');
   });
 });
 

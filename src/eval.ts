@@ -1,13 +1,13 @@
 // `eval`: runs the detectors and fusion on every labelled assistant turn of a labelled JSONL file and scores the
 // verdicts against the gold labels (precision/recall/F1 for dsat and sat, AUROC of the DSAT score, confusion).
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { existsSync } from 'node:fs';
+import { readConversations } from '../connectors/conversations.js';
 import { defaultDetectorConfig, type DetectorConfig } from '../detectors/config.js';
 import { createDetectors, detectConversation } from '../detectors/registry.js';
 import { selectAmbiguous, type LlmJudge } from '../detectors/llm-judge.js';
 import type { Category, SignalLabel } from '../detectors/types.js';
 import { MinerError } from './errors.js';
-import { ROLES, type Conversation, type Role, type StoredTurn } from './model.js';
+import type { Conversation, Reject } from './model.js';
 
 const LABELS = ['sat', 'dsat', 'neutral'] as const;
 
@@ -33,6 +33,9 @@ export interface EvalScores {
 export interface EvalReport extends EvalScores {
   file: string;
   conversations: number;
+  /** Records of the file that were rejected (bad JSON, bad fields) and skipped; the first few are in rejectSamples. */
+  rejected: number;
+  rejectSamples: Reject[];
   /** For each category a verdict named: how many of those turns were gold sat / dsat / neutral. */
   categories: Partial<Record<Category, Record<SignalLabel, number>>>;
   /** Per detector: how often it gave sat, dsat or ambiguous on labelled turns. */
@@ -48,72 +51,14 @@ export interface LabelledConversation {
   gold: Map<string, SignalLabel>;
 }
 
-function bad(file: string, line: number, field: string, reason: string): MinerError {
-  return new MinerError('BAD_INPUT', `${file}:${line}: field ${field}: ${reason}`);
-}
-
-/** Parses one line of the labelled format into a Conversation (ids `${id}:${index}`) and its gold labels. */
-export function parseLabelledLine(text: string, file: string, line: number): LabelledConversation {
-  let record: unknown;
-  try {
-    record = JSON.parse(text);
-  } catch (e) {
-    throw bad(file, line, '(line)', `not valid JSON: ${(e as Error).message}`);
-  }
-  if (!record || typeof record !== 'object' || Array.isArray(record)) throw bad(file, line, '(line)', 'expected a JSON object');
-  const r = record as Record<string, unknown>;
-  if (typeof r.id !== 'string' && typeof r.id !== 'number') throw bad(file, line, 'id', 'missing or not a string');
-  const id = String(r.id);
-  if (!Array.isArray(r.messages)) throw bad(file, line, 'messages', 'missing or not an array');
-  const source = typeof r.source === 'string' ? r.source : '(none)';
-  const turns: StoredTurn[] = [];
-  const gold = new Map<string, SignalLabel>();
-  r.messages.forEach((m: unknown, index: number) => {
-    const field = `messages[${index}]`;
-    if (!m || typeof m !== 'object') throw bad(file, line, field, 'expected an object');
-    const msg = m as Record<string, unknown>;
-    if (typeof msg.role !== 'string' || !(ROLES as readonly string[]).includes(msg.role)) {
-      throw bad(file, line, `${field}.role`, `expected one of ${ROLES.join(', ')}`);
-    }
-    if (typeof msg.content !== 'string') throw bad(file, line, `${field}.content`, 'missing or not a string');
-    const messageId = `${id}:${index}`;
-    if (msg.label !== undefined && msg.label !== null) {
-      if (typeof msg.label !== 'string' || !(LABELS as readonly string[]).includes(msg.label)) {
-        throw bad(file, line, `${field}.label`, `expected one of ${LABELS.join(', ')}`);
-      }
-      if (msg.role !== 'assistant') throw bad(file, line, `${field}.label`, 'labels belong on assistant messages');
-      gold.set(messageId, msg.label as SignalLabel);
-    }
-    turns.push({
-      conversationId: id,
-      turnIndex: index,
-      messageId,
-      role: msg.role as Role,
-      content: msg.content,
-      ts: null,
-      policyVersion: null,
-      userHash: null,
-      metadata: {},
-    });
-  });
-  return { conversation: { conversationId: id, turns, feedback: new Map() }, source, gold };
-}
-
-/** Streams a labelled JSONL file, one conversation at a time. */
-export async function* readLabelled(file: string): AsyncGenerator<LabelledConversation> {
-  const input = createReadStream(file, { encoding: 'utf8' });
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  let line = 0;
-  try {
-    for await (const text of lines) {
-      line++;
-      if (text.trim() === '') continue;
-      yield parseLabelledLine(text, file, line);
-    }
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new MinerError('BAD_INPUT', `${file}: no such file`, { cause: e });
-    throw e;
-  }
+/**
+ * Streams a labelled file one conversation at a time through the file connector (same layouts, validation and
+ * reject reporting as `mine`). A bad record is reported through `onReject` and skipped; the rest is scored.
+ */
+export async function* readLabelled(file: string, onReject: (r: Reject) => void = () => undefined): AsyncGenerator<LabelledConversation> {
+  if (!existsSync(file)) throw new MinerError('BAD_INPUT', `${file}: no such file`);
+  for await (const fc of readConversations(file, { onReject }))
+    yield { conversation: fc.conversation, source: fc.source ?? '(none)', gold: fc.gold };
 }
 
 interface Scored {
@@ -186,7 +131,13 @@ export async function runEval(file: string, opts: EvalOptions = {}): Promise<Eva
   const categories: EvalReport['categories'] = {};
   const perDetector: EvalReport['detectors'] = {};
   let conversations = 0;
-  for await (const labelled of readLabelled(file)) {
+  const rejectSamples: Reject[] = [];
+  let rejected = 0;
+  const onReject = (r: Reject) => {
+    rejected++;
+    if (rejectSamples.length < 10) rejectSamples.push(r);
+  };
+  for await (const labelled of readLabelled(file, onReject)) {
     conversations++;
     let detections = detectConversation(labelled.conversation, detectors, config);
     if (opts.judge) {
@@ -216,7 +167,7 @@ export async function runEval(file: string, opts: EvalOptions = {}): Promise<Eva
   }
   const sources: Record<string, EvalScores> = {};
   for (const [k, acc] of [...bySource].sort()) sources[k] = acc.scores();
-  return { file, conversations, ...all.scores(), categories, detectors: perDetector, bySource: sources };
+  return { file, conversations, rejected, rejectSamples, ...all.scores(), categories, detectors: perDetector, bySource: sources };
 }
 
 const r4 = (x: number) => (Number.isNaN(x) ? x : Math.round(x * 1e4) / 1e4);
@@ -225,6 +176,10 @@ const pct = (x: number) => (Number.isNaN(x) ? '  n/a' : x.toFixed(3));
 export function formatEvalReport(r: EvalReport): string {
   const out: string[] = [];
   out.push(`eval ${r.file}: ${r.conversations} conversations, ${r.labelled} labelled assistant turns`);
+  if (r.rejected > 0) {
+    out.push(`${r.rejected} record(s) rejected and skipped, e.g.:`);
+    for (const x of r.rejectSamples.slice(0, 3)) out.push(`  ${x.file}:${x.line}: field ${x.field}: ${x.reason}`);
+  }
   out.push('');
   out.push('label   precision  recall   f1      gold   predicted');
   for (const l of ['dsat', 'sat'] as const) {

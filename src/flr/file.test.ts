@@ -28,11 +28,14 @@ describe('scoreFile', () => {
     writeFileSync(file, `${JSON.stringify(conv1)}\n\n${JSON.stringify(conv2)}\n`);
     const out = [];
     for await (const r of scoreFile(MODEL_DIR, file, { followUps: sets })) out.push(r);
-    assert.deepEqual(out.map((r) => [r.conversationId, r.line, r.messageIndex, r.label]), [
-      ['a', 1, 1, 'sat'],
-      ['a', 1, 3, null],
-      ['line-3', 3, 2, 'neutral'],
+    assert.deepEqual(out.map((r) => [r.line, r.messageIndex, r.label]), [
+      [1, 1, 'sat'],
+      [1, 3, null],
+      [3, 2, 'neutral'],
     ]);
+    assert.equal(out[0].conversationId, 'a');
+    // A record without an id gets a stable id derived from its content (the file connector's rule).
+    assert.match(out[2].conversationId, /^conv-[0-9a-f]{16}$/);
     assert.equal(out[0].followUps.length, 4);
     assert.deepEqual(Object.keys(out[0].rewards), ['correctness']);
     // Same numbers as scoring the turn directly.
@@ -61,12 +64,14 @@ describe('scoreFile', () => {
     assert.ok(lines[0].followUps.every((f: { meanLogprob: number }) => f.meanLogprob < 0));
   });
 
-  it('names file, line and field for bad input', async () => {
+  it('reports a bad record with file, line and field, and scores the rest', async () => {
     const file = join(dir, 'bad.jsonl');
-    writeFileSync(file, '{"messages":[{"role":"robot","content":"x"}]}\n');
-    await assert.rejects(async () => {
-      for await (const _ of scoreFile(MODEL_DIR, file, { followUps: sets })) void _;
-    }, /bad\.jsonl:1: field messages\.0\.role/);
+    writeFileSync(file, '{"messages":[{"role":"robot","content":"x"}]}\n{"id":"ok","messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}\n');
+    const rejects: Array<{ file: string; line: number; field: string }> = [];
+    const out = [];
+    for await (const r of scoreFile(MODEL_DIR, file, { followUps: sets, onReject: (r) => rejects.push(r) })) out.push(r);
+    assert.deepEqual(rejects.map((r) => [r.file, r.line, r.field]), [[file, 1, 'messages[0].role']]);
+    assert.deepEqual(out.map((r) => r.conversationId), ['ok']);
   });
 
   it('flrCandidateLine writes what builders/ranked.ts loadCandidates reads', () => {

@@ -1,7 +1,8 @@
 // `feedback-miner flr score --model DIR <file>`: FLR for every assistant turn of a labelled / OpenAI-messages
 // JSONL file, plus candidate lines for the ranked builder (score_kind "flr").
-import { readLabelledJsonl } from '../plove/files.js';
+import { readConversations } from '../../connectors/conversations.js';
 import { CausalLm, type LoadLmOptions } from './lm.js';
+import type { Reject } from '../model.js';
 import { scoreResponse, type FlrOptions, type FlrResult } from './score.js';
 
 export interface FlrTurnScore extends FlrResult {
@@ -18,21 +19,23 @@ export interface FlrTurnScore extends FlrResult {
 export async function* scoreFile(
   modelDir: string,
   file: string,
-  opts: FlrOptions & LoadLmOptions = {},
+  opts: FlrOptions & LoadLmOptions & { onReject?: (r: Reject) => void } = {},
 ): AsyncGenerator<FlrTurnScore> {
   const lm = await CausalLm.load(modelDir, opts);
   try {
-    for await (const conv of readLabelledJsonl(file)) {
-      for (let i = 0; i < conv.messages.length; i++) {
-        const m = conv.messages[i];
+    for await (const fc of readConversations(file, { onReject: opts.onReject })) {
+      const messages = fc.conversation.turns.map((t) => ({ role: t.role, content: t.content }));
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i];
         if (m.role !== 'assistant') continue;
         let result: FlrResult;
         try {
-          result = await scoreResponse(lm, conv.messages.slice(0, i), m.content, opts);
+          result = await scoreResponse(lm, messages.slice(0, i), m.content, opts);
         } catch (err) {
-          throw new Error(`${file}:${conv.line}: field messages.${i}: ${(err as Error).message}`);
+          throw new Error(`${file}:${fc.line}: field messages.${i}: ${(err as Error).message}`);
         }
-        yield { conversationId: conv.id, line: conv.line, messageIndex: i, label: m.label ?? null, ...result };
+        const label = fc.gold.get(fc.conversation.turns[i].messageId) ?? null;
+        yield { conversationId: fc.conversation.conversationId, line: fc.line, messageIndex: i, label, ...result };
       }
     }
   } finally {

@@ -1,115 +1,30 @@
 // File inputs for P[Love] and FLR: labelled conversations (OpenAI messages JSONL with sat/dsat/neutral labels)
 // and native turn/feedback record JSONL (what the generator writes), plus the functions behind
 // `feedback-miner plove train|eval` for files.
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { createGunzip } from 'node:zlib';
-import { z } from 'zod';
-import { feedbackEventSchema, turnSchema, type Conversation, type StoredFeedback, type StoredTurn } from '../model.js';
+import { existsSync } from 'node:fs';
+import { readConversations, type FileConversation } from '../../connectors/conversations.js';
+import type { Conversation } from '../model.js';
 import { evaluateLoveScorer, type LoveEvalReport } from './eval.js';
 import { loveExamplesFromConversations, type LoveLabelOptions, type PropensityModel, type PropensityOptions } from './labels.js';
 import { loadLoveScorer } from './scorer.js';
 import { saveLoveModel, trainLoveModel, type LoveExample, type TrainOptions, type TrainStats } from './train.js';
 
-const labelledSchema = z.object({
-  id: z.union([z.string(), z.number()]).optional(),
-  messages: z
-    .array(
-      z.object({
-        role: z.enum(['system', 'user', 'assistant', 'tool']),
-        content: z.string(),
-        label: z.enum(['sat', 'dsat', 'neutral']).optional(),
-      }),
-    )
-    .min(1),
-});
-export type LabelledConversation = z.output<typeof labelledSchema> & { id: string; line: number };
-
-async function* jsonLines(path: string): AsyncGenerator<{ line: number; value: unknown }> {
-  const raw = createReadStream(path);
-  const input = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-  let line = 0;
-  for await (const text of createInterface({ input, crlfDelay: Infinity })) {
-    line++;
-    if (text.trim() === '') continue;
-    try {
-      yield { line, value: JSON.parse(text) };
-    } catch (err) {
-      throw new Error(`${path}:${line}: field (line): invalid JSON: ${(err as Error).message}`);
-    }
-  }
+/** Every conversation of a file, through the project's file connector (any layout; bad records are skipped). */
+export async function readFileConversations(path: string): Promise<{ conversations: FileConversation[]; rejected: number }> {
+  if (!existsSync(path)) throw new Error(`${path}: no such file`);
+  let rejected = 0;
+  const conversations: FileConversation[] = [];
+  for await (const fc of readConversations(path, { onReject: () => void rejected++ })) conversations.push(fc);
+  return { conversations, rejected };
 }
 
-function fieldError(path: string, line: number, issues: z.core.$ZodIssue[]): Error {
-  const issue = issues[0];
-  return new Error(`${path}:${line}: field ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-}
-
-export async function* readLabelledJsonl(path: string): AsyncGenerator<LabelledConversation> {
-  for await (const { line, value } of jsonLines(path)) {
-    const parsed = labelledSchema.safeParse(value);
-    if (!parsed.success) throw fieldError(path, line, parsed.error.issues);
-    yield { ...parsed.data, id: String(parsed.data.id ?? `line-${line}`), line };
-  }
-}
-
-/** Native records: `{"type":"turn", ...}` and `{"type":"feedback", ...}` lines, grouped into conversations. */
+/** Conversations of a native turn/feedback file (or any layout), feedback attached. */
 export async function readNativeConversations(path: string): Promise<Conversation[]> {
-  const turns = turnSchema();
-  const byId = new Map<string, Conversation>();
-  const feedback: StoredFeedback[] = [];
-  for await (const { line, value } of jsonLines(path)) {
-    const type = (value as { type?: unknown })?.type;
-    if (type === 'turn') {
-      const p = turns.safeParse(value);
-      if (!p.success) throw fieldError(path, line, p.error.issues);
-      const t = p.data;
-      const conv: Conversation = byId.get(t.conversation_id) ?? { conversationId: t.conversation_id, turns: [], feedback: new Map() };
-      byId.set(t.conversation_id, conv);
-      const stored: StoredTurn = {
-        conversationId: t.conversation_id,
-        turnIndex: t.turn_index,
-        messageId: t.message_id,
-        role: t.role,
-        content: t.content,
-        ts: t.ts,
-        policyVersion: t.policy_version,
-        userHash: t.user_key,
-        metadata: t.metadata,
-      };
-      conv.turns.push(stored);
-    } else if (type === 'feedback') {
-      const p = feedbackEventSchema.safeParse(value);
-      if (!p.success) throw fieldError(path, line, p.error.issues);
-      const e = p.data;
-      feedback.push({ eventId: e.event_id, messageId: e.message_id, kind: e.kind, value: e.value, ts: e.ts, userHash: e.user_key });
-    } else throw new Error(`${path}:${line}: field type: expected "turn" or "feedback"`);
-  }
-  const owner = new Map<string, Conversation>();
-  for (const conv of byId.values()) {
-    conv.turns.sort((a, b) => a.turnIndex - b.turnIndex);
-    for (const t of conv.turns) owner.set(t.messageId, conv);
-  }
-  for (const e of feedback) {
-    const conv = owner.get(e.messageId);
-    if (!conv) continue; // feedback on a message we never saw: nothing to label
-    const list = conv.feedback.get(e.messageId) ?? [];
-    list.push(e);
-    conv.feedback.set(e.messageId, list);
-  }
-  return [...byId.values()];
+  return (await readFileConversations(path)).conversations.map((fc) => fc.conversation);
 }
 
+/** 'labelled' when the file carries gold labels (sat = positive); otherwise reactions give the labels. */
 export type LoveInputFormat = 'labelled' | 'native';
-
-export async function detectInputFormat(path: string): Promise<LoveInputFormat> {
-  for await (const { line, value } of jsonLines(path)) {
-    if (value && typeof value === 'object' && 'messages' in value) return 'labelled';
-    if (value && typeof value === 'object' && 'type' in value) return 'native';
-    throw new Error(`${path}:${line}: field (root): neither a labelled conversation (messages) nor a native record (type)`);
-  }
-  throw new Error(`${path}: empty file`);
-}
 
 export interface SplitOptions {
   /** Share of conversations held out (by a hash of the conversation id). */
@@ -137,27 +52,31 @@ export interface LoveFileOptions extends LoveLabelOptions, PropensityOptions {
 export async function loveExamplesFromFile(
   path: string,
   opts: LoveFileOptions = {},
-): Promise<{ format: LoveInputFormat; examples: LoveExample[]; propensity?: PropensityModel }> {
-  const format = await detectInputFormat(path);
+): Promise<{ format: LoveInputFormat; examples: LoveExample[]; propensity?: PropensityModel; rejected: number }> {
+  const { conversations, rejected } = await readFileConversations(path);
+  const format: LoveInputFormat = conversations.some((fc) => fc.gold.size > 0) ? 'labelled' : 'native';
   if (format === 'native') {
     // Propensities are fitted on all rows (reactions are observed everywhere), then split.
-    const { rows, propensity } = loveExamplesFromConversations(await readNativeConversations(path), opts);
-    return { format, examples: rows.filter((r) => inSplit(r.conversationId, opts.split)), propensity };
+    const { rows, propensity } = loveExamplesFromConversations(conversations.map((fc) => fc.conversation), opts);
+    return { format, examples: rows.filter((r) => inSplit(r.conversationId, opts.split)), propensity, rejected };
   }
   const examples: LoveExample[] = [];
-  for await (const conv of readLabelledJsonl(path)) {
-    if (!inSplit(conv.id, opts.split)) continue;
-    conv.messages.forEach((m, i) => {
-      if (m.role !== 'assistant' || m.label === undefined) return;
+  for (const fc of conversations) {
+    const id = fc.conversation.conversationId;
+    if (!inSplit(id, opts.split)) continue;
+    const turns = fc.conversation.turns;
+    turns.forEach((t, i) => {
+      const label = fc.gold.get(t.messageId);
+      if (t.role !== 'assistant' || label === undefined) return;
       examples.push({
-        context: conv.messages.slice(0, i).map(({ role, content }) => ({ role, content })),
-        response: m.content,
-        label: m.label === 'sat' ? 1 : 0,
-        group: conv.id,
+        context: turns.slice(0, i).map(({ role, content }) => ({ role, content })),
+        response: t.content,
+        label: label === 'sat' ? 1 : 0,
+        group: id,
       });
     });
   }
-  return { format, examples };
+  return { format, examples, rejected };
 }
 
 export interface PloveTrainResult {
@@ -166,15 +85,17 @@ export interface PloveTrainResult {
   stats: TrainStats;
   platt: { a: number; b: number };
   propensity?: PropensityModel;
+  /** Input records rejected by the file connector and skipped. */
+  rejected: number;
 }
 
 /** `feedback-miner plove train <file> --out model.onnx` for a labelled or native JSONL file. */
 export async function ploveTrainFile(input: string, out: string, opts: LoveFileOptions & TrainOptions = {}): Promise<PloveTrainResult> {
-  const { format, examples, propensity } = await loveExamplesFromFile(input, opts);
+  const { format, examples, propensity, rejected } = await loveExamplesFromFile(input, opts);
   if (examples.length === 0) throw new Error(`${input}: no labelled assistant turns to train on`);
   const model = await trainLoveModel(examples, opts);
   await saveLoveModel(model, out);
-  return { out, format, stats: model.stats, platt: model.platt, propensity };
+  return { out, format, stats: model.stats, platt: model.platt, propensity, rejected };
 }
 
 /** `feedback-miner plove eval <file> --model model.onnx --json`. */
@@ -182,12 +103,12 @@ export async function ploveEvalFile(
   input: string,
   modelPath: string,
   opts: LoveFileOptions & { bins?: number } = {},
-): Promise<LoveEvalReport & { format: LoveInputFormat; model: string }> {
-  const { format, examples } = await loveExamplesFromFile(input, opts);
+): Promise<LoveEvalReport & { format: LoveInputFormat; model: string; rejected: number }> {
+  const { format, examples, rejected } = await loveExamplesFromFile(input, opts);
   if (examples.length === 0) throw new Error(`${input}: no labelled assistant turns to evaluate`);
   const scorer = await loadLoveScorer(modelPath);
   try {
-    return { ...(await evaluateLoveScorer(scorer, examples, opts.bins)), format, model: modelPath };
+    return { ...(await evaluateLoveScorer(scorer, examples, opts.bins)), format, model: modelPath, rejected };
   } finally {
     await scorer.release();
   }

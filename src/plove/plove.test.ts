@@ -110,6 +110,9 @@ describe('P[Love] on a labelled file', () => {
 
     const bad = join(dir, 'bad.jsonl');
     writeFileSync(bad, `${lines[0]}\n{"messages":[{"role":"assistant","content":"x","label":"great"}]}\n`);
-    await assert.rejects(ploveTrainFile(bad, model), /bad\.jsonl:2: field messages\.0\.label/);
+    // The bad record is skipped and counted; the good one still trains.
+    const partial = await ploveTrainFile(bad, join(dir, 'partial.onnx'), { features: { dim: 1 << 12, version: 'hash-ngram-1' } });
+    assert.equal(partial.rejected, 1);
+    assert.equal(partial.stats.examples > 0, true);
   });
 });
