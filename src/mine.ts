@@ -131,7 +131,7 @@ export async function buildFromStore(store: Store, releasesDir: string, name: st
     "SELECT strftime(max(ts), '%Y-%m-%dT%H:%M:%S.%gZ') w, count(*) n FROM turns",
   );
   const detectorVersions = await store.rows<{ detector: string; detector_version: string }>(
-    'SELECT DISTINCT detector, detector_version FROM signals ORDER BY 1, 2',
+    'SELECT detector, detector_version FROM v_detector_versions WHERE is_latest ORDER BY 1',
   );
   const result = await buildRelease(store.judgedConversations('all'), config.release);
   const inputWatermark = `turns=${Number(watermark[0].n)};max_ts=${watermark[0].w ?? 'none'}`;
