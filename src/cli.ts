@@ -223,6 +223,121 @@ async function main(argv: string[]): Promise<number> {
   registerFlrCommands(program);
   registerPloveCommands(program, { examplesFromStore: loveExamplesFromStore });
 
+  // ---- streaming (src/daemon/): daemon, produce, lake-sql
+  const kafkaFlags = (cmd: Command) =>
+    cmd
+      .option('--config <file>', 'daemon JSON config file (flags and FEEDBACK_MINER_* env vars override it)')
+      .option('--brokers <list>', 'Kafka bootstrap brokers host:port[,host:port] (env FEEDBACK_MINER_KAFKA_BROKERS)')
+      .option('--turns-topic <name>', 'turns topic (default fm.turns)')
+      .option('--feedback-topic <name>', 'feedback-events topic (default fm.feedback)')
+      .option('--dead-letter-topic <name>', 'dead-letter topic (default fm.dead-letter)')
+      .addOption(new Option('--sasl-mechanism <m>', 'SASL mechanism').choices(['plain', 'scram-sha-256', 'scram-sha-512']))
+      .option('--sasl-username <user>', 'SASL user (or env FEEDBACK_MINER_KAFKA_USERNAME); the password comes from env FEEDBACK_MINER_KAFKA_PASSWORD or --password-file')
+      .option('--password-file <file>', 'read the SASL password from this file')
+      .option('--tls', 'connect with TLS')
+      .option('--tls-ca-file <file>', 'CA certificate (PEM) to trust for the brokers');
+  const daemonFlags = (o: Record<string, unknown>) => ({
+    config: o.config as string | undefined,
+    brokers: o.brokers as string | undefined,
+    turnsTopic: o.turnsTopic as string | undefined,
+    feedbackTopic: o.feedbackTopic as string | undefined,
+    deadLetterTopic: o.deadLetterTopic as string | undefined,
+    saslMechanism: o.saslMechanism as string | undefined,
+    saslUsername: o.saslUsername as string | undefined,
+    passwordFile: o.passwordFile as string | undefined,
+    tls: o.tls as boolean | undefined,
+    tlsCaFile: o.tlsCaFile as string | undefined,
+  });
+
+  kafkaFlags(
+    program
+      .command('daemon')
+      .description('consume the turns and feedback topics, store and judge incrementally (exactly-once effect), dead-letter bad messages, export to a Parquet lake'),
+  )
+    .option('--group-id <id>', 'consumer group (default feedback-miner)')
+    .option('--state-dir <dir>', 'directory of per-partition DuckDB stores (env FEEDBACK_MINER_STATE_DIR)')
+    .option('--lake-dir <dir>', 'hive-partitioned Parquet lake for analysts and batch jobs')
+    .option('--export-interval-ms <ms>', 'seal a lake segment per partition this often', intArg('--export-interval-ms'))
+    .option('--metrics-host <host>', 'bind /metrics, /healthz, /readyz here (default 127.0.0.1)')
+    .option('--metrics-port <port>', 'port for /metrics (default 9464; 0 = any free port)', intArg('--metrics-port'))
+    .option('--no-metrics', 'no HTTP server')
+    .option('--detector-config <file>', 'detector settings (same JSON as mine --config)')
+    .option('--partitions-concurrently <n>', 'partitions processed in parallel', intArg('--partitions-concurrently'))
+    .option('--session-timeout-ms <ms>', 'consumer group session timeout', intArg('--session-timeout-ms'))
+    .addOption(new Option('--log-level <level>', 'log level (JSON logs on stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+    .addHelpText('after', '\nSIGTERM/SIGINT: finish the batches in flight, commit, export, close. Exit codes: 0 stopped, 1 failure (e.g. Kafka refused the credentials), 3 bad config.')
+    .action(async (o) => {
+      const { resolveDaemonConfig } = await import('./daemon/config.js');
+      const { startDaemon } = await import('./daemon/daemon.js');
+      const config = resolveDaemonConfig({
+        ...daemonFlags(o),
+        groupId: o.groupId,
+        stateDir: o.stateDir,
+        lakeDir: o.lakeDir,
+        exportIntervalMs: o.exportIntervalMs,
+        metricsHost: o.metricsHost,
+        metricsPort: o.metricsPort,
+        noMetrics: o.metrics === false,
+        detectorConfig: o.detectorConfig,
+        partitionsConcurrently: o.partitionsConcurrently,
+        sessionTimeoutMs: o.sessionTimeoutMs,
+        logLevel: o.logLevel,
+      });
+      const daemon = await startDaemon(config);
+      const onSignal = (sig: string) => {
+        process.stderr.write(`feedback-miner daemon: ${sig}, stopping\n`);
+        void daemon.stop();
+      };
+      process.once('SIGTERM', () => onSignal('SIGTERM'));
+      process.once('SIGINT', () => onSignal('SIGINT'));
+      await daemon.stopped;
+    });
+
+  kafkaFlags(
+    program
+      .command('produce')
+      .description('replay JSONL log files or the synthetic generator into the Kafka topics, keyed by conversation id')
+      .argument('[files...]', 'JSONL (.jsonl, .jsonl.gz) log files'),
+  )
+    .option('--synthetic <conversations>', 'generate this many synthetic conversations instead of reading files', intArg('--synthetic'))
+    .option('--seed <n>', 'generator seed', intArg('--seed'), 42)
+    .option('--malformed-rate <r>', 'generator: share of deliberately malformed lines', (v) => Number(v), 0)
+    .option('--rate <n>', 'records per second (default: as fast as the broker takes them)', (v) => Number(v))
+    .option('--batch-size <n>', 'records per produce request', intArg('--batch-size'), 500)
+    .option('--create-topics <partitions>', 'create missing topics with this many partitions first', intArg('--create-topics'))
+    .option('--json', 'print the stats as JSON')
+    .action(async (files: string[], o) => {
+      const { resolveKafkaFromFlags } = await import('./daemon/config.js');
+      const { runProduce } = await import('./daemon/produce.js');
+      const { ensureTopics } = await import('../connectors/kafka.js');
+      const kafka = resolveKafkaFromFlags(daemonFlags(o));
+      if (o.createTopics) await ensureTopics(kafka, { numPartitions: o.createTopics });
+      const ac = new AbortController();
+      process.once('SIGINT', () => ac.abort());
+      process.once('SIGTERM', () => ac.abort());
+      const stats = await runProduce({
+        kafka,
+        files,
+        synthetic: o.synthetic !== undefined ? { seed: o.seed, conversations: o.synthetic, malformedRate: o.malformedRate } : undefined,
+        ratePerSec: o.rate,
+        batchSize: o.batchSize,
+        signal: ac.signal,
+      });
+      process.stdout.write(o.json ? JSON.stringify(stats) + '\n' : `produced ${stats.sent} records in ${(stats.elapsedMs / 1000).toFixed(1)} s: ${JSON.stringify(stats.byTopic)}\n`);
+    });
+
+  program
+    .command('lake-sql')
+    .description('run read-only SQL over the Parquet lake the daemons write (views: turns, feedback_events, signals, verdicts)')
+    .argument('<query>', 'SQL text')
+    .requiredOption('--lake <dir>', 'lake directory (the daemons\' --lake-dir)')
+    .addOption(new Option('--format <fmt>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+    .action(async (query: string, o) => {
+      const { runLakeSql } = await import('./daemon/lake.js');
+      const { formatSqlResult } = await import('./sql.js');
+      process.stdout.write(formatSqlResult(await runLakeSql(o.lake, query), o.format));
+    });
+
   try {
     await program.parseAsync(argv);
     return EXIT.OK;
