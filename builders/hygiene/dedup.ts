@@ -32,8 +32,7 @@ function mix(x: number, seed: number): number {
   return h >>> 0;
 }
 
-const SEEDS = Array.from({ length: NUM_HASHES }, (_, i) => mix(i + 1, 0x9e3779b9));
-
+/** Hashes of the word `size`-grams of a text (the whole text when it is shorter), built from per-word hashes. */
 export function shingles(text: string, size: number): Set<number> {
   const words = normaliseText(text).split(' ').filter(Boolean);
   const out = new Set<number>();
@@ -41,15 +40,28 @@ export function shingles(text: string, size: number): Set<number> {
     out.add(fnv1a(words.join(' ')));
     return out;
   }
-  for (let i = 0; i + size <= words.length; i++) out.add(fnv1a(words.slice(i, i + size).join(' ')));
+  const wh = new Uint32Array(words.length);
+  for (let i = 0; i < words.length; i++) wh[i] = fnv1a(words[i]);
+  for (let i = 0; i + size <= words.length; i++) {
+    // Order-sensitive combination of the gram's word hashes (no string building per gram).
+    let h = 0x811c9dc5;
+    for (let k = i; k < i + size; k++) h = mix(h ^ wh[k], 0x5bd1e995);
+    out.add(h);
+  }
   return out;
 }
 
+/**
+ * MinHash signature. The i-th hash of x is a + i*b for two mixes a, b of x (Kirsch–Mitzenmacher double hashing):
+ * one multiply-add per hash function instead of a full mix.
+ */
 export function minhash(sh: Set<number>): Uint32Array {
   const sig = new Uint32Array(NUM_HASHES).fill(0xffffffff);
   for (const x of sh) {
+    const a = mix(x, 0x9e3779b9);
+    const b = mix(x, 0x85ebca6b) | 1;
     for (let i = 0; i < NUM_HASHES; i++) {
-      const h = mix(x, SEEDS[i]);
+      const h = (a + Math.imul(i, b)) >>> 0;
       if (h < sig[i]) sig[i] = h;
     }
   }
