@@ -66,7 +66,10 @@ export class Store {
     }
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : {});
+      // A bounded memory limit makes DuckDB spill large sorts and joins to disk instead of growing with the input.
+      const settings: Record<string, string> = { memory_limit: process.env.FEEDBACK_MINER_DUCKDB_MEMORY ?? '1GB' };
+      if (readOnly) settings.access_mode = 'READ_ONLY';
+      instance = await DuckDBInstance.create(path, settings);
     } catch (e) {
       throw new MinerError('STORE', `cannot open store ${path}: ${errorMessage(e)}`, { cause: e });
     }
