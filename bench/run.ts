@@ -1,0 +1,417 @@
+// `npm run bench`: drives the seeded generator at scale and measures batch `mine` beside its floors, memory, FLR
+// and the detectors (plus the stream daemon and a daemon RSS soak where they exist), each as a child process of the
+// compiled CLI; writes bench/results.json and regenerates BENCHMARKS.md from it.
+// Usage: node --import tsx bench/run.ts [--turns 1000000] [--quick] [--only batch,memory,flr,detectors,stream,soak]
+//   [--mine-runs N] [--memory-turns 1000000,5000000] [--seed 42] [--no-build] [--timeout SECONDS]
+//   [--soak-cmd "<command that runs the daemon under constant load>" --soak-seconds 600]
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { lastJson, machineInfo, measure, median, shellLine, type Measured } from './lib/measure.js';
+import { fmtTurns, renderMarkdown, round, runFigures, SECTION_NAMES, type Results, type Section, type SectionName, type Target } from './lib/results.js';
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const WORK = join(ROOT, 'bench/work');
+const CLI = 'dist/src/cli.js';
+/** Turns per conversation of the generator's defaults is ~6.2-6.3; ask for a little more so the corpus reaches the size. */
+const TURNS_PER_CONVERSATION = 6.2;
+
+const { values: args } = parseArgs({
+  options: {
+    turns: { type: 'string' },
+    seed: { type: 'string', default: '42' },
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'mine-runs': { type: 'string' },
+    'memory-turns': { type: 'string' },
+    'no-build': { type: 'boolean', default: false },
+    timeout: { type: 'string', default: '3600' },
+    'soak-cmd': { type: 'string' },
+    'soak-seconds': { type: 'string', default: '600' },
+    results: { type: 'string' },
+    md: { type: 'string' },
+  },
+});
+
+const quick = args.quick;
+const turns = Number(args.turns ?? (quick ? 100_000 : 1_000_000));
+const seed = Number(args.seed);
+const mineRuns = Number(args['mine-runs'] ?? (turns >= 1_000_000 ? 1 : 3));
+const floorRuns = 3;
+const memoryTurns = (args['memory-turns'] ?? `${turns},${turns * 5}`).split(',').map(Number);
+const timeoutSeconds = Number(args.timeout);
+const only = new Set<SectionName>((args.only ?? 'batch,memory,flr,detectors,stream,soak').split(',').map((s) => s.trim() as SectionName));
+for (const s of only) if (!SECTION_NAMES.includes(s)) usage(`--only: unknown section "${s}" (one of ${SECTION_NAMES.join(', ')})`);
+for (const [k, v] of [['--turns', turns], ['--seed', seed], ['--mine-runs', mineRuns], ['--timeout', timeoutSeconds]] as const)
+  if (!Number.isInteger(v) || v < (k === '--seed' ? 0 : 1)) usage(`${k} must be a positive integer`);
+if (memoryTurns.some((n) => !Number.isInteger(n) || n < 1)) usage('--memory-turns: comma-separated positive integers');
+// A quick run must not overwrite the committed results.
+const resultsPath = join(ROOT, args.results ?? (quick ? 'bench/work/results.quick.json' : 'bench/results.json'));
+const mdPath = join(ROOT, args.md ?? (quick ? 'bench/work/BENCHMARKS.quick.md' : 'BENCHMARKS.md'));
+const invocation = process.argv.length > 2 ? `npm run bench -- ${shellLine(process.argv[2], process.argv.slice(3))}` : 'npm run bench';
+
+function usage(msg: string): never {
+  process.stderr.write(`bench/run: ${msg}\n`);
+  process.exit(2);
+}
+
+const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const rel = (p: string) => {
+  const r = relative(ROOT, p);
+  return r.startsWith('..') ? p : r || '.';
+};
+type Cmd = readonly [string, readonly string[]];
+const cmdLine = (c: Cmd) => shellLine(c[0], [...c[1]]);
+const node = (script: string, ...rest: string[]): Cmd => ['node', [script, ...rest]];
+const nodeTsx = (script: string, ...rest: string[]): Cmd => ['node', ['--import', 'tsx', script, ...rest]];
+
+async function run(cmd: Cmd, timeout = timeoutSeconds): Promise<Measured> {
+  const m = await measure(cmd[0], [...cmd[1]], { cwd: ROOT, timeoutSeconds: timeout });
+  if (m.exitCode !== 0 && !m.timedOut) throw new Error(`${m.command} exited ${m.exitCode}:\n${m.stderrTail}`);
+  return m;
+}
+
+function section(fields: Omit<Section, 'date' | 'command' | 'machine'>): Section {
+  return <Section>{ date: new Date().toISOString(), command: invocation, machine: machineInfo(ROOT), ...fields };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Corpora: generated once per (size, seed) and reused; the sidecar records what the generator wrote.
+
+interface Corpus {
+  file: string;
+  turns: number;
+  lines: number;
+  conversations: number;
+  bytes: number;
+}
+
+async function ensureCorpus(target: number): Promise<Corpus> {
+  const file = join(WORK, `native-t${target}-s${seed}.jsonl`);
+  const metaFile = `${file}.meta.json`;
+  if (existsSync(file) && existsSync(metaFile)) {
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as Corpus & { seed: number; target: number };
+    if (meta.seed === seed && meta.target === target && statSync(file).size === meta.bytes) return { ...meta, file };
+  }
+  mkdirSync(WORK, { recursive: true });
+  let conversations = Math.ceil(target / TURNS_PER_CONVERSATION);
+  for (;;) {
+    log(`generating ${rel(file)}: ${conversations} conversations, seed ${seed}`);
+    const m = await run(node(CLI, 'generate', '--out', file, '--conversations', String(conversations), '--seed', String(seed)));
+    const stats = JSON.parse(/wrote .*?: (\{.*\})/.exec(m.stderrTail)?.[1] ?? 'null') as { turns: number; lines: number; conversations: number } | null;
+    if (!stats) throw new Error(`generate printed no stats:\n${m.stderrTail}`);
+    if (stats.turns >= target) {
+      const corpus: Corpus = { file, turns: stats.turns, lines: stats.lines, conversations: stats.conversations, bytes: statSync(file).size };
+      writeFileSync(metaFile, JSON.stringify({ ...corpus, file: rel(file), seed, target, generateSeconds: m.wallSeconds }, null, 1) + '\n');
+      log(`  ${stats.turns} turns, ${stats.lines} lines in ${m.wallSeconds.toFixed(1)} s`);
+      return corpus;
+    }
+    conversations = Math.ceil((conversations * target * 1.01) / stats.turns);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// One `mine` run on a fresh store.
+
+interface MineRun {
+  m: Measured;
+  summary: { seconds: Record<string, number>; ingest: { turnsInserted: number; rejected: number }; detect: { assistantTurns: number } };
+  storeMiB: number;
+}
+
+function mineCommand(file: string, dir: string) {
+  return node(CLI, 'mine', rel(file), '--db', rel(join(dir, 'store.duckdb')), '--out', rel(join(dir, 'out')), '--rejects', rel(join(dir, 'rejects.jsonl')), '--json');
+}
+
+async function mineOnce(corpus: Corpus, timeout = timeoutSeconds): Promise<MineRun> {
+  const dir = join(WORK, 'mine-run');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const m = await run(mineCommand(corpus.file, dir), timeout);
+  const storeFile = join(dir, 'store.duckdb');
+  const storeMiB = existsSync(storeFile) ? statSync(storeFile).size / 2 ** 20 : 0;
+  rmSync(dir, { recursive: true, force: true });
+  if (m.timedOut) return { m, summary: { seconds: {}, ingest: { turnsInserted: 0, rejected: 0 }, detect: { assistantTurns: 0 } }, storeMiB };
+  const summary = lastJson(m.stdout) as unknown as MineRun['summary'];
+  if (summary.ingest.turnsInserted !== corpus.turns) log(`  warning: mine stored ${summary.ingest.turnsInserted} turns, the corpus has ${corpus.turns}`);
+  return { m, summary, storeMiB };
+}
+
+const byMedianWall = <T extends { m: Measured }>(xs: T[]): T => [...xs].sort((a, b) => a.m.wallSeconds - b.m.wallSeconds)[Math.floor((xs.length - 1) / 2)];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sections.
+
+const mineRunsByTurns = new Map<number, MineRun[]>();
+
+async function benchBatch(): Promise<Section> {
+  const corpus = await ensureCorpus(turns);
+  const f = rel(corpus.file);
+  const floorCmd = (mode: string) => nodeTsx('bench/lib/floors.ts', mode, f);
+  const jsonParse: Measured[] = [];
+  const duckdb: Measured[] = [];
+  const readParse: Measured[] = [];
+  const mines: MineRun[] = [];
+  // Interleaved, so a burst of load from other users of the machine hits every kind of run alike.
+  for (let i = 0; i < Math.max(floorRuns, mineRuns); i++) {
+    if (i < floorRuns) {
+      log(`batch ${i + 1}: JSON.parse floor`);
+      jsonParse.push(await run(floorCmd('json-parse')));
+      log(`batch ${i + 1}: DuckDB read_json floor`);
+      duckdb.push(await run(floorCmd('duckdb')));
+    }
+    if (i < mineRuns) {
+      log(`batch ${i + 1}: connector read+parse`);
+      readParse.push(await run(floorCmd('read-parse')));
+      log(`batch ${i + 1}: mine ${fmtTurns(corpus.turns)} turns`);
+      const r = await mineOnce(corpus);
+      if (r.m.timedOut) throw new Error(`mine did not finish within ${timeoutSeconds} s (raise --timeout)`);
+      log(`  ${r.m.wallSeconds.toFixed(1)} s, ${Math.round(corpus.turns / r.m.wallSeconds)} turns/s, peak RSS ${r.m.maxRssMiB.toFixed(0)} MiB`);
+      mines.push(r);
+    }
+  }
+  mineRunsByTurns.set(corpus.turns, mines);
+  const workSeconds = (m: Measured) => (lastJson(m.stdout) as { seconds: number }).seconds;
+  const med = (xs: Measured[], pick: (m: Measured) => number) => median(xs.map(pick));
+  const T = corpus.turns;
+  const mineWall = med(mines.map((r) => r.m), (m) => m.wallSeconds);
+  const jsonS = med(jsonParse, workSeconds);
+  const duckS = med(duckdb, workSeconds);
+  const rpS = med(readParse, workSeconds);
+  const median_ = {
+    mineWallSeconds: round(mineWall, 3),
+    mineTurnsPerSecond: Math.round(T / mineWall),
+    mineCpuSeconds: round(med(mines.map((r) => r.m), (m) => m.userSeconds + m.sysSeconds), 2),
+    mineMaxRssMiB: round(med(mines.map((r) => r.m), (m) => m.maxRssMiB), 1),
+    jsonParseSeconds: round(jsonS, 3),
+    jsonParseTurnsPerSecond: Math.round(T / jsonS),
+    jsonParseCpuSeconds: round(med(jsonParse, (m) => m.userSeconds + m.sysSeconds), 2),
+    jsonParseMaxRssMiB: round(med(jsonParse, (m) => m.maxRssMiB), 1),
+    duckdbSeconds: round(duckS, 3),
+    duckdbTurnsPerSecond: Math.round(T / duckS),
+    duckdbCpuSeconds: round(med(duckdb, (m) => m.userSeconds + m.sysSeconds), 2),
+    duckdbMaxRssMiB: round(med(duckdb, (m) => m.maxRssMiB), 1),
+    readParseSeconds: round(rpS, 3),
+    readParseTurnsPerSecond: Math.round(T / rpS),
+    readParseCpuSeconds: round(med(readParse, (m) => m.userSeconds + m.sysSeconds), 2),
+    readParseMaxRssMiB: round(med(readParse, (m) => m.maxRssMiB), 1),
+  };
+  const ratios = {
+    endToEndOverJsonParse: round(jsonS / mineWall, 4),
+    endToEndOverDuckdb: round(duckS / mineWall, 4),
+    readParseOverJsonParse: round(jsonS / rpS, 4),
+  };
+  // Stages of the median run. `mine` reports ingest (read+parse+stage+merge), detect and build; read+parse comes
+  // from the connector-alone run, so the store's share of ingest is the difference.
+  const mid = byMedianWall(mines);
+  const sec = mid.summary.seconds;
+  const stages: { stage: string; seconds: number; note: string }[] = [];
+  const known = new Set<string>();
+  if (sec.ingest !== undefined) {
+    known.add('ingest');
+    stages.push({ stage: 'read+parse', seconds: rpS, note: 'connector alone (median of its own runs)' });
+    stages.push({ stage: 'store (stage + merge)', seconds: Math.max(0, sec.ingest - rpS), note: '`ingest` seconds of mine minus read+parse' });
+  }
+  for (const [k, v] of Object.entries(sec)) {
+    if (known.has(k)) continue;
+    stages.push({ stage: k, seconds: v, note: k === 'detect' ? 'rule detectors + fusion + writing signals and verdicts' : k === 'build' ? 'builders + release files' : 'from `mine --json`' });
+  }
+  const accounted = Object.values(sec).reduce((a, b) => a + b, 0);
+  stages.push({ stage: 'other', seconds: Math.max(0, mid.m.wallSeconds - accounted), note: 'process start, opening the store, migrations, totals' });
+  const stageRows = stages.map((s) => ({ ...s, seconds: round(s.seconds, 3), turnsPerSecond: Math.round(T / Math.max(s.seconds, 1e-9)), share: round(s.seconds / mid.m.wallSeconds, 4) }));
+  const targets: Target[] = [
+    { name: `batch: mine ${fmtTurns(T)} turns end to end`, goal: '>= 100,000 turns/s on 2 cores', value: `${median_.mineTurnsPerSecond.toLocaleString('en-US')} turns/s`, met: median_.mineTurnsPerSecond >= 100_000 },
+    { name: 'batch: mine / JSON.parse floor', goal: '>= 0.30', value: ratios.endToEndOverJsonParse.toFixed(3), met: ratios.endToEndOverJsonParse >= 0.3 },
+  ];
+  if (T < 1_000_000) targets.forEach((t) => (t.met = null), targets.push({ name: 'batch: corpus size', goal: '>= 1M turns', value: fmtTurns(T), met: false }));
+  return section({
+    targets,
+    commands: {
+      corpus: shellLine('node', [CLI, 'generate', '--out', f, '--conversations', String(corpus.conversations), '--seed', String(seed)]),
+      mine: cmdLine(mineCommand(corpus.file, '/tmp/fm-bench')),
+      'JSON.parse floor': cmdLine(floorCmd('json-parse')),
+      'DuckDB floor': cmdLine(floorCmd('duckdb')),
+      'connector read+parse': cmdLine(floorCmd('read-parse')),
+    },
+    corpus: { file: f, turns: T, lines: corpus.lines, conversations: corpus.conversations, assistantTurns: mid.summary.detect.assistantTurns, megabytes: round(corpus.bytes / 1e6, 1) },
+    median: median_,
+    ratios,
+    stages: stageRows,
+    runs: {
+      mine: mines.map((r) => ({ ...runFigures(r.m), seconds: r.summary.seconds, storeMiB: round(r.storeMiB, 1) })),
+      jsonParse: jsonParse.map((m) => ({ ...runFigures(m), workSeconds: workSeconds(m) })),
+      duckdb: duckdb.map((m) => ({ ...runFigures(m), workSeconds: workSeconds(m) })),
+      readParse: readParse.map((m) => ({ ...runFigures(m), workSeconds: workSeconds(m) })),
+    },
+  });
+}
+
+async function benchMemory(): Promise<Section> {
+  const points: { turns: number; file: string; maxRssMiB: number; wallSeconds: number; exitCode: number; timedOut?: boolean }[] = [];
+  for (const target of memoryTurns) {
+    const corpus = await ensureCorpus(target);
+    let runs = mineRunsByTurns.get(corpus.turns);
+    if (!runs) {
+      log(`memory: mine ${fmtTurns(corpus.turns)} turns`);
+      const r = await mineOnce(corpus);
+      log(`  ${r.m.wallSeconds.toFixed(1)} s, peak RSS ${r.m.maxRssMiB.toFixed(0)} MiB${r.m.timedOut ? ' (killed at the time limit)' : ''}`);
+      runs = [r];
+    }
+    const mid = byMedianWall(runs);
+    points.push({ turns: corpus.turns, file: rel(corpus.file), maxRssMiB: round(median(runs.map((r) => r.m.maxRssMiB)), 1), wallSeconds: round(mid.m.wallSeconds, 2), exitCode: mid.m.exitCode, ...(mid.m.timedOut ? { timedOut: true } : {}) });
+  }
+  const first = points[0];
+  const last = points[points.length - 1];
+  const rssGrowth = points.length > 1 && !last.timedOut ? round(last.maxRssMiB / first.maxRssMiB, 3) : undefined;
+  const sizeRatio = round(last.turns / first.turns, 1);
+  const targets: Target[] = [{
+    name: `memory: peak RSS of mine at ${fmtTurns(last.turns)} / at ${fmtTurns(first.turns)} turns`,
+    goal: `<= 1.5 (streaming; input ${sizeRatio}x)`,
+    value: rssGrowth !== undefined ? `${rssGrowth.toFixed(2)} (${first.maxRssMiB.toFixed(0)} -> ${last.maxRssMiB.toFixed(0)} MiB)` : last.timedOut ? `> ${(last.maxRssMiB / first.maxRssMiB).toFixed(2)} (killed at the time limit)` : 'one size only',
+    met: rssGrowth !== undefined ? rssGrowth <= 1.5 && sizeRatio >= 5 ? true : rssGrowth <= 1.5 ? null : false : null,
+  }];
+  return section({
+    targets,
+    commands: Object.fromEntries(points.map((p) => [`mine ${fmtTurns(p.turns)}`, `/usr/bin/time -v ${cmdLine(mineCommand(join(ROOT, p.file), '/tmp/fm-bench'))}`])),
+    turns: points.map((p) => p.turns),
+    points,
+    rssGrowth,
+  });
+}
+
+async function benchFlr(): Promise<Section> {
+  const models = [{ name: 'tiny-llama (test fixture)', dir: 'tests/fixtures/models/tiny-llama' }];
+  if (existsSync(join(ROOT, 'bench/work/flr-small-llama/onnx/model.onnx'))) models.push({ name: 'flr-small-llama (bench/work)', dir: 'bench/work/flr-small-llama' });
+  const responses = quick ? '2' : '5';
+  const out = [];
+  const commands: Record<string, string> = {};
+  for (const model of models) {
+    const cmd = nodeTsx('bench/flr.ts', '--model', model.dir, '--responses', responses);
+    commands[model.name] = cmdLine(cmd);
+    const runs: Record<string, number>[] = [];
+    for (let i = 0; i < 3; i++) {
+      log(`flr ${i + 1}: ${model.name}`);
+      runs.push(lastJson((await run(cmd)).stdout) as Record<string, number>);
+    }
+    const mid = [...runs].sort((a, b) => a.speedup - b.speedup)[1];
+    out.push({
+      name: model.name,
+      runs: runs.length,
+      speedup: round(median(runs.map((r) => r.speedup)), 3),
+      naiveMsPerResponse: round(median(runs.map((r) => r.naiveMsPerResponse)), 2),
+      prefixReuseMsPerResponse: round(median(runs.map((r) => r.prefixReuseMsPerResponse)), 2),
+      followUpsPerResponse: mid.followUpsPerResponse,
+      meanContextTokens: mid.meanContextTokens,
+      maxAbsDiffNaiveVsReuse: Math.max(...runs.map((r) => r.maxAbsDiffNaiveVsReuse)),
+    });
+  }
+  return section({
+    targets: out.map((x) => ({ name: `FLR: prefix reuse vs naive (${x.name})`, goal: 'faster than naive, same scores (#8 sets no number)', value: `${x.speedup.toFixed(2)}x, max abs score difference ${x.maxAbsDiffNaiveVsReuse.toExponential(1)}`, met: x.speedup > 1 && x.maxAbsDiffNaiveVsReuse < 1e-3 })),
+    commands,
+    models: out,
+  });
+}
+
+async function benchDetectors(): Promise<Section> {
+  const file = existsSync('/work/shared/datasets/uss.jsonl') ? '/work/shared/datasets/uss.jsonl' : join(ROOT, '../shared/datasets/uss.jsonl');
+  const cmd = nodeTsx('bench/detectors.ts', file);
+  const runs: Record<string, number>[] = [];
+  for (let i = 0; i < 3; i++) {
+    log(`detectors ${i + 1}`);
+    runs.push(lastJson((await run(cmd)).stdout) as Record<string, number>);
+  }
+  const med = (k: string) => Math.round(median(runs.map((r) => r[k])));
+  return section({
+    targets: [],
+    commands: { detectors: cmdLine(cmd) },
+    file,
+    median: { assistantTurns: med('assistantTurns'), assistantTurnsPerSecond: med('assistantTurnsPerSecond'), assistantTurnsPerCpuSecond: med('assistantTurnsPerCpuSecond') },
+    runs,
+  });
+}
+
+async function benchStream(): Promise<Section> {
+  const script = 'bench/stream.ts';
+  const target = (met: boolean | null, value: string): Target[] => [{ name: 'stream: daemon vs bare kafkajs loop', goal: 'ratio and p50/p99 latency (daemon issue)', value, met }];
+  if (!existsSync(join(ROOT, script))) return section({ targets: target(null, 'pending'), commands: {}, pending: `${script} does not exist yet (the daemon helper is writing it); rerun \`npm run bench -- --only stream\`.` });
+  const cmd = nodeTsx(script);
+  log('stream');
+  const m = await run(cmd, 1800);
+  const figures = lastJson(m.stdout);
+  // The ratio is whichever top-level number the stream bench names as one (e.g. daemonOverKafkajs).
+  const ratioKey = Object.keys(figures).find((k) => /ratio|over/i.test(k) && typeof figures[k] === 'number');
+  const ratio = ratioKey ? (figures[ratioKey] as number) : undefined;
+  return section({
+    targets: target(null, ratio !== undefined ? `${ratioKey} = ${ratio.toFixed(3)} (the daemon issue sets the goal)` : 'see figures'),
+    commands: { stream: cmdLine(cmd) },
+    figures,
+    ratio,
+    ...runFigures(m),
+  });
+}
+
+/** Samples VmRSS of a long-running command (the daemon under constant load) and compares with its median. */
+async function benchSoak(): Promise<Section> {
+  const goal = 'RSS within +-10 % of its median over a 10-minute soak at constant load';
+  if (!args['soak-cmd'])
+    return section({ targets: [{ name: 'soak: daemon RSS', goal, value: 'pending', met: null }], commands: {}, pending: 'no daemon yet; when it exists run `npm run bench -- --only soak --soak-cmd "<daemon under constant load>"`.' });
+  const seconds = Number(args['soak-seconds']);
+  const warmup = Math.min(60, seconds / 10);
+  const child = spawn('sh', ['-c', `exec ${args['soak-cmd']}`], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const samples: number[] = [];
+  const t0 = Date.now();
+  log(`soak: ${args['soak-cmd']} for ${seconds} s (pid ${child.pid})`);
+  while ((Date.now() - t0) / 1000 < seconds && child.exitCode === null) {
+    await new Promise((r) => setTimeout(r, 5000));
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+    if ((Date.now() - t0) / 1000 >= warmup && Number.isFinite(kb)) samples.push(kb / 1024);
+  }
+  const exited = child.exitCode !== null;
+  child.kill('SIGTERM');
+  if (exited || samples.length < 3) throw new Error(`soak command ${exited ? 'exited early' : 'gave too few samples'}`);
+  const med = median(samples);
+  const maxDeviation = Math.max(...samples.map((s) => Math.abs(s - med) / med));
+  return section({
+    targets: [{ name: 'soak: daemon RSS', goal, value: `max deviation ${(maxDeviation * 100).toFixed(1)} %`, met: seconds >= 600 ? maxDeviation <= 0.1 : null }],
+    commands: { soak: `npm run bench -- ${shellLine('--only', ['soak', '--soak-cmd', args['soak-cmd'], '--soak-seconds', String(seconds)])}` },
+    seconds, samples: samples.length, medianMiB: round(med, 1), minMiB: round(Math.min(...samples), 1), maxMiB: round(Math.max(...samples), 1), maxDeviation: round(maxDeviation, 4),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  if (!args['no-build']) {
+    log('building (tsc)');
+    try {
+      execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    } catch {
+      log('warning: tsc reported errors; measuring what it emitted to dist/');
+    }
+  }
+  const results: Results = existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as Results) : { schema: 1, sections: {} };
+  const benches: Record<SectionName, () => Promise<Section>> = { batch: benchBatch, memory: benchMemory, flr: benchFlr, detectors: benchDetectors, stream: benchStream, soak: benchSoak };
+  for (const name of SECTION_NAMES) {
+    if (!only.has(name)) continue;
+    results.sections[name] = await benches[name]();
+    save(results); // after every section, so a long run that is stopped keeps what it measured
+  }
+  for (const s of Object.values(results.sections)) for (const t of s?.targets ?? []) log(`${t.met === null ? 'pending ' : t.met ? 'met     ' : 'NOT MET '} ${t.name}: ${t.value} (goal ${t.goal})`);
+  log(`wrote ${rel(resultsPath)} and ${rel(mdPath)}`);
+}
+
+function save(results: Results): void {
+  mkdirSync(dirname(resultsPath), { recursive: true });
+  writeFileSync(`${resultsPath}.tmp`, JSON.stringify(results, null, 1) + '\n');
+  renameSync(`${resultsPath}.tmp`, resultsPath);
+  writeFileSync(mdPath, renderMarkdown(results) + '\n');
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench/run: ${(e as Error).message}\n`);
+  process.exit(1);
+});
