@@ -80,11 +80,19 @@ test('1,000 malformed messages go to the dead-letter topic with reasons; all val
 
   const client = createKafka(kafka);
   await waitFor('the daemon to catch up', async () => (await groupLag(client, config.groupId, [kafka.topics.turns, kafka.topics.feedback])) === 0);
+  assert.match(daemon.url!, /^http:\/\/127\.0\.0\.1:\d+$/, 'probes bound to loopback by default');
   const health = await fetch(`${daemon.url}/healthz`);
   assert.equal(health.status, 200, 'the daemon is alive after the poison');
+  assert.equal((await fetch(`${daemon.url}/readyz`)).status, 200, 'ready: member of the group');
   const metricsText = await (await fetch(`${daemon.url}/metrics`)).text();
   const dlqMetric = [...metricsText.matchAll(/^fm_daemon_dead_lettered_total\{[^}]*\} (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
   assert.equal(dlqMetric, POISON, 'fm_daemon_dead_lettered_total counts every poison message');
+  const sum = (name: string) => [...metricsText.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);
+  assert.equal(sum('fm_daemon_messages_received_total'), records.length);
+  assert.equal(sum('fm_daemon_messages_processed_total'), records.length);
+  assert.equal(sum('fm_daemon_records_rejected_total'), POISON);
+  assert.match(metricsText, /^fm_daemon_consumer_lag\{topic="turns-[^"]+",partition="0"\} 0$/m);
+  assert.match(metricsText, /^fm_daemon_batch_seconds_count\{topic="turns-[^"]+"\} \d+$/m);
 
   const letters = await readDeadLetters(client, kafka.topics.deadLetter, POISON);
   assert.equal(letters.length, POISON, 'each poison message dead-lettered once');
