@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export interface Measured {
   command: string;
@@ -13,6 +14,8 @@ export interface Measured {
   maxRssMiB: number;
   exitCode: number;
   timedOut: boolean;
+  /** Killed because its RSS passed the cap given to measure(). */
+  rssCapped: boolean;
   stdout: string;
   stderrTail: string;
 }
@@ -29,7 +32,11 @@ export function shellLine(cmd: string, args: string[]): string {
  * Runs `cmd args` under /usr/bin/time -v and returns its figures. A command past `timeoutSeconds` is killed (its
  * whole process group, which is only the command we started) and reported as timed out rather than thrown.
  */
-export function measure(cmd: string, args: string[], opts: { cwd?: string; timeoutSeconds?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Measured> {
+export function measure(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; timeoutSeconds?: number; maxRssMiB?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<Measured> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(TIME, ['-v', cmd, ...args], { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -37,16 +44,34 @@ export function measure(cmd: string, args: string[], opts: { cwd?: string; timeo
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     let timedOut = false;
+    let rssCapped = false;
+    // Kill the measured command, not /usr/bin/time, so time still reports the peak RSS up to the kill.
+    const killCommand = () => {
+      const pids = child.pid ? commandPids(child.pid) : [];
+      if (pids.length) for (const pid of pids) process.kill(pid, 'SIGKILL');
+      else if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    };
     const timer = opts.timeoutSeconds
       ? setTimeout(() => {
           timedOut = true;
-          if (child.pid) process.kill(-child.pid, 'SIGKILL');
+          killCommand();
         }, opts.timeoutSeconds * 1000)
+      : null;
+    // An RSS cap keeps a runaway run from pushing the shared machine into the OOM killer.
+    const poll = opts.maxRssMiB
+      ? setInterval(() => {
+          const rss = child.pid ? commandPids(child.pid).reduce((a, pid) => a + rssMiB(pid), 0) : 0;
+          if (rss > opts.maxRssMiB!) {
+            rssCapped = true;
+            killCommand();
+          }
+        }, 1000)
       : null;
     const t0 = process.hrtime.bigint();
     child.on('error', reject);
     child.on('close', (code) => {
       if (timer) clearTimeout(timer);
+      if (poll) clearInterval(poll);
       const wallOwn = Number(process.hrtime.bigint() - t0) / 1e9;
       const stderr = Buffer.concat(err).toString('utf8');
       const field = (name: string) => {
@@ -55,6 +80,7 @@ export function measure(cmd: string, args: string[], opts: { cwd?: string; timeo
       };
       const wall = field('Elapsed (wall clock) time (h:mm:ss or m:ss)');
       const exit = field('Exit status');
+      const signal = /Command terminated by signal (\d+)/.exec(stderr);
       const rssKb = Number(field('Maximum resident set size (kbytes)') ?? NaN);
       // The time report is the last block of stderr; keep the command's own last lines for error messages.
       const own = stderr.split(/\n\s*Command being timed:/)[0];
@@ -64,13 +90,31 @@ export function measure(cmd: string, args: string[], opts: { cwd?: string; timeo
         userSeconds: Number(field('User time (seconds)') ?? NaN),
         sysSeconds: Number(field('System time (seconds)') ?? NaN),
         maxRssMiB: rssKb / 1024,
-        exitCode: exit !== null ? Number(exit) : (code ?? -1),
+        exitCode: signal ? 128 + Number(signal[1]) : exit !== null ? Number(exit) : (code ?? -1),
         timedOut,
+        rssCapped,
         stdout: Buffer.concat(out).toString('utf8'),
         stderrTail: own.split('\n').slice(-12).join('\n'),
       });
     });
   });
+}
+
+/** The processes /usr/bin/time started (its children). */
+function commandPids(timePid: number): number[] {
+  try {
+    return readFileSync(`/proc/${timePid}/task/${timePid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function rssMiB(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
 }
 
 function parseClock(s: string): number {

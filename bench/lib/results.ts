@@ -36,6 +36,7 @@ export function runFigures(m: Measured) {
     maxRssMiB: round(m.maxRssMiB, 1),
     exitCode: m.exitCode,
     ...(m.timedOut ? { timedOut: true } : {}),
+    ...(m.rssCapped ? { rssCapped: true } : {}),
   };
 }
 
@@ -123,7 +124,7 @@ export function renderMarkdown(r: Results): string {
     const m = s.machine;
     L.push(`Run ${s.date} by \`${s.command}\` at commit \`${m.gitCommit?.slice(0, 12) ?? '?'}\`${m.gitDirty ? ' (with uncommitted changes in the working tree)' : ''}; 1-min load average ${fmt(m.loadAverage1m)} at its start.`);
     L.push('');
-    L.push(RENDER[name](s));
+    L.push(typeof s.failed === 'string' ? `Failed:\n\n\`\`\`\n${s.failed}\n\`\`\`` : RENDER[name](s));
     L.push('');
     if (Object.keys(s.commands).length) {
       L.push('Each figure reproduces with:');
@@ -176,9 +177,9 @@ const RENDER: Record<SectionName, (s: Section) => string> = {
     return out.join('\n');
   },
   memory(sec) {
-    const s = sec as Section & { points: { turns: number; maxRssMiB: number; wallSeconds: number; file: string; timedOut?: boolean; exitCode: number }[]; rssGrowth?: number };
+    const s = sec as Section & { points: { turns: number; maxRssMiB: number; wallSeconds: number; file: string; timedOut?: boolean; rssCapped?: boolean; exitCode: number }[]; rssGrowth?: number };
     return table(['turns', 'peak RSS MiB', 'wall s', 'corpus', 'note'], s.points.map((p) => [fmtTurns(p.turns), fmt(p.maxRssMiB, 0), fmt(p.wallSeconds, 1), `\`${p.file}\``,
-      p.timedOut ? 'killed at the time limit: RSS is a lower bound' : p.exitCode !== 0 ? `exit ${p.exitCode}` : '']));
+      p.timedOut ? 'killed at the time limit: RSS is a lower bound' : p.rssCapped ? 'killed at the RSS cap: RSS is a lower bound' : p.exitCode !== 0 ? `exit ${p.exitCode}` : 'completed']));
   },
   flr(sec) {
     const s = sec as Section & { models: { name: string; speedup: number; naiveMsPerResponse: number; prefixReuseMsPerResponse: number; followUpsPerResponse: number; meanContextTokens: number; maxAbsDiffNaiveVsReuse: number; runs: number }[] };
