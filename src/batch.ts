@@ -3,7 +3,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { Store, type DetectionRow } from './store.js';
+import { Store, appendSignalRow, type DetectionRow } from './store.js';
 import { loadConfig, type RunConfig } from './config.js';
 import { MinerError, errorMessage } from './errors.js';
 import { createDetectors, detectConversation, DETECTOR_REGISTRY, isDetectorName } from '../detectors/registry.js';
@@ -108,67 +108,65 @@ export interface HeavyPlan {
   load(): Promise<HeavyDetector>;
 }
 
+/** A model detector (FLR, P[Love]) as a batch plan: it scores every turn of a unit and keeps the raw score. */
+function modelPlan(
+  name: 'flr' | 'plove',
+  version: string,
+  fingerprint: string,
+  create: () => Promise<{
+    det: { version: string; detectBatch(ctxs: AssistantTurnContext[]): Promise<Map<string, NamedSignal[]>>; release(): Promise<void> };
+    scoreOf: (messageId: string) => number | undefined;
+  }>,
+): HeavyPlan {
+  return {
+    name,
+    version,
+    fingerprint,
+    async load() {
+      const { det, scoreOf } = await create();
+      return {
+        name,
+        version: det.version,
+        fingerprint,
+        select: (ctxs) => ctxs,
+        async run(ctxs) {
+          const signals = await det.detectBatch(ctxs);
+          const scores = new Map<string, number>();
+          for (const c of ctxs) {
+            const score = scoreOf(c.assistantTurn.messageId);
+            if (score !== undefined) scores.set(c.assistantTurn.messageId, score);
+          }
+          return { signals, scores };
+        },
+        release: () => det.release(),
+      };
+    },
+  };
+}
+
 /** The heavy detectors the options configure; each is skipped (and reported) when its option is absent. */
 export async function planHeavyDetectors(o: HeavyOptions): Promise<{ plans: HeavyPlan[]; skipped: Record<string, string> }> {
   const plans: HeavyPlan[] = [];
   const skipped: Record<string, string> = {};
   if (o.flrModel) {
     const { createFlrDetector, FLR_DETECTOR_VERSION } = await import('../detectors/flr.js');
-    const fingerprint = fileFingerprint(o.flrModel);
     const modelDir = o.flrModel;
-    plans.push({
-      name: 'flr',
-      version: FLR_DETECTOR_VERSION,
-      fingerprint,
-      async load() {
+    plans.push(
+      modelPlan('flr', FLR_DETECTOR_VERSION, fileFingerprint(modelDir), async () => {
         const det = await createFlrDetector({ modelDir });
-        return {
-          name: 'flr',
-          version: det.version,
-          fingerprint,
-          select: (ctxs) => ctxs,
-          async run(ctxs) {
-            const signals = await det.detectBatch(ctxs);
-            const scores = new Map<string, number>();
-            for (const c of ctxs) {
-              const r = det.results.get(c.assistantTurn.messageId);
-              if (r) scores.set(c.assistantTurn.messageId, r.reward);
-            }
-            return { signals, scores };
-          },
-          release: () => det.release(),
-        };
-      },
-    });
+        return { det, scoreOf: (id) => det.results.get(id)?.reward };
+      }),
+    );
   } else skipped.flr = 'not configured (--flr-model DIR)';
   if (o.ploveModel) {
     const { createPloveDetector, PLOVE_DETECTOR_VERSION } = await import('../detectors/plove.js');
-    const fingerprint = fileFingerprint(o.ploveModel);
     const model = o.ploveModel;
-    plans.push({
-      name: 'plove',
-      version: PLOVE_DETECTOR_VERSION,
-      fingerprint,
-      async load() {
+    plans.push(
+      modelPlan('plove', PLOVE_DETECTOR_VERSION, fileFingerprint(model), async () => {
         const det = await createPloveDetector({ model });
-        return {
-          name: 'plove',
-          version: det.version,
-          fingerprint,
-          select: (ctxs) => ctxs,
-          async run(ctxs) {
-            const signals = await det.detectBatch(ctxs);
-            const scores = new Map<string, number>();
-            for (const c of ctxs) {
-              const p = det.scores.get(c.assistantTurn.messageId);
-              if (p !== undefined) scores.set(c.assistantTurn.messageId, p);
-            }
-            return { signals, scores };
-          },
-          release: () => det.release(),
-        };
-      },
-    });
+        return { det, scoreOf: (id) => det.scores.get(id) };
+      }),
+    );
   } else skipped.plove = 'not configured (--plove-model FILE)';
   if (o.judgeUrl) {
     if (!o.judgeModel) throw new MinerError('BAD_CONFIG', '--judge-url needs --judge-model');
@@ -271,27 +269,7 @@ async function appendSignals(store: Store, turnOf: Map<string, { conversationId:
       for (const s of signals.get(id)!) {
         if (s.result === null) continue;
         n++;
-        app.appendVarchar(id);
-        app.appendVarchar(t.conversationId);
-        app.appendInteger(t.turnIndex);
-        app.appendVarchar(s.detector);
-        app.appendVarchar(s.version);
-        if (isAmbiguous(s.result)) {
-          app.appendNull();
-          app.appendBoolean(true);
-          app.appendNull();
-          app.appendNull();
-          app.appendNull();
-        } else {
-          app.appendVarchar(s.result.label);
-          app.appendBoolean(false);
-          if (s.result.category) app.appendVarchar(s.result.category);
-          else app.appendNull();
-          app.appendDouble(s.result.score);
-          app.appendDouble(s.result.confidence);
-        }
-        app.appendVarchar(s.result.evidence);
-        app.endRow();
+        appendSignalRow(app, { messageId: id, ...t }, s);
       }
     }
     app.flushSync();

@@ -267,31 +267,7 @@ export class Store {
     try {
       for (const { ctx, signals, verdict } of rows) {
         const t = ctx.assistantTurn;
-        for (const s of signals) {
-          if (s.result === null) continue;
-          sig.appendVarchar(t.messageId);
-          sig.appendVarchar(t.conversationId);
-          sig.appendInteger(t.turnIndex);
-          sig.appendVarchar(s.detector);
-          sig.appendVarchar(s.version);
-          if (isAmbiguous(s.result)) {
-            sig.appendNull();
-            sig.appendBoolean(true);
-            sig.appendNull();
-            sig.appendNull();
-            sig.appendNull();
-            sig.appendVarchar(s.result.evidence);
-          } else {
-            sig.appendVarchar(s.result.label);
-            sig.appendBoolean(false);
-            if (s.result.category) sig.appendVarchar(s.result.category);
-            else sig.appendNull();
-            sig.appendDouble(s.result.score);
-            sig.appendDouble(s.result.confidence);
-            sig.appendVarchar(s.result.evidence);
-          }
-          sig.endRow();
-        }
+        for (const s of signals) appendSignalRow(sig, t, s);
         ver.appendVarchar(t.messageId);
         ver.appendVarchar(t.conversationId);
         ver.appendInteger(t.turnIndex);
@@ -322,6 +298,32 @@ export class Store {
   }
 }
 
+
+/** One `signals` row for a detector's answer about an assistant turn; a null answer leaves no row. */
+export function appendSignalRow(app: DuckDBAppender, turn: { messageId: string; conversationId: string; turnIndex: number }, s: NamedSignal): void {
+  if (s.result === null) return;
+  app.appendVarchar(turn.messageId);
+  app.appendVarchar(turn.conversationId);
+  app.appendInteger(turn.turnIndex);
+  app.appendVarchar(s.detector);
+  app.appendVarchar(s.version);
+  if (isAmbiguous(s.result)) {
+    app.appendNull();
+    app.appendBoolean(true);
+    app.appendNull();
+    app.appendNull();
+    app.appendNull();
+  } else {
+    app.appendVarchar(s.result.label);
+    app.appendBoolean(false);
+    if (s.result.category) app.appendVarchar(s.result.category);
+    else app.appendNull();
+    app.appendDouble(s.result.score);
+    app.appendDouble(s.result.confidence);
+  }
+  app.appendVarchar(s.result.evidence);
+  app.endRow();
+}
 
 /** Stages records through appenders; `merge()` moves the accepted ones into the tables in one statement set. */
 export class IngestSession {
