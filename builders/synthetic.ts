@@ -3,6 +3,7 @@
 import type { StoredTurn } from '../src/model.js';
 import type { Verdict } from '../detectors/types.js';
 import type { JudgedConversation } from './types.js';
+import { mulberry32 as rng } from '../src/hashing.js';
 
 const WORDS = (
   'river stone cloud garden python matrix kernel budget recipe travel poem engine signal orbit market ' +
@@ -10,17 +11,6 @@ const WORDS = (
   'sorting battery canvas harbor ticket forest window rocket spiral theory lesson method answer friend'
 ).split(' ');
 
-/** mulberry32: tiny seeded PRNG so every run builds the same corpus. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SyntheticOptions {
   conversations: number;

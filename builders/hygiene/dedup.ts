@@ -1,6 +1,7 @@
 // Exact and near-duplicate removal: sha256 of normalised text, then MinHash signatures over word shingles with
 // LSH banding to find candidate pairs, confirmed by the estimated Jaccard similarity.
 import { createHash } from 'node:crypto';
+import { fnv1a } from '../../src/hashing.js';
 
 const NUM_HASHES = 128;
 // 16 bands of 8 rows: the LSH S-curve turns at ~0.71 Jaccard, so pairs at the default 0.8 threshold collide with
@@ -12,14 +13,6 @@ export function normaliseText(s: string): string {
   return s.toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
 
 // murmur3 finaliser of (x xor seed): a cheap, well-mixed family of hash functions.
 function mix(x: number, seed: number): number {

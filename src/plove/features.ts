@@ -1,3 +1,4 @@
+import { fnv1a } from '../hashing.js';
 // Hashed n-gram features for the P[Love] text model: response unigrams and bigrams, its ending, the user's
 // last message, and a length bucket, hashed into a fixed-size weight vector (the ONNX graph gathers from it).
 
@@ -22,14 +23,6 @@ export function textTokens(text: string): string[] {
   return text.toLowerCase().match(TOKEN_RE) ?? [];
 }
 
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
 
 /** The user text the response answers: the last user message of the context. */
 export function lastUserText(context: LoveContext): string {

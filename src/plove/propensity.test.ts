@@ -8,16 +8,8 @@ import { featurize } from './features.js';
 import { loveExamplesFromConversations, loveLabelRows } from './labels.js';
 import { auroc } from './eval.js';
 import { trainLoveModel, type TrainedLoveModel } from './train.js';
+import { mulberry32 as rng } from '../hashing.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const QUESTION = { alpha: 'How do I repot an alpha orchid?', beta: 'How do I fix a beta bicycle chain?' };
 const ANSWER = {

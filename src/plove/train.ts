@@ -3,6 +3,7 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { DEFAULT_FEATURE_CONFIG, featurize, type FeatureConfig, type LoveContext, type SparseFeatures } from './features.js';
 import { encodeLoveModel, type LinearLoveModel } from './onnx-model.js';
+import { mulberry32 } from '../hashing.js';
 
 export interface LoveExample {
   context: LoveContext;
@@ -80,16 +81,6 @@ function hash32(s: string, seed: number): number {
   return h >>> 0;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
