@@ -264,6 +264,8 @@ async function main(argv: string[]): Promise<number> {
     .option('--detector-config <file>', 'detector settings (same JSON as mine --config)')
     .option('--partitions-concurrently <n>', 'partitions processed in parallel', intArg('--partitions-concurrently'))
     .option('--session-timeout-ms <ms>', 'consumer group session timeout', intArg('--session-timeout-ms'))
+    .option('--min-bytes <n>', 'fetch: wait until this many bytes are ready (larger, fewer batches)', intArg('--min-bytes'))
+    .option('--max-wait-ms <ms>', 'fetch: longest wait for --min-bytes', intArg('--max-wait-ms'))
     .addOption(new Option('--log-level <level>', 'log level (JSON logs on stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .addHelpText('after', '\nSIGTERM/SIGINT: finish the batches in flight, commit, export, close. Exit codes: 0 stopped, 1 failure (e.g. Kafka refused the credentials), 3 bad config.')
     .action(async (o) => {
@@ -281,6 +283,8 @@ async function main(argv: string[]): Promise<number> {
         detectorConfig: o.detectorConfig,
         partitionsConcurrently: o.partitionsConcurrently,
         sessionTimeoutMs: o.sessionTimeoutMs,
+        minBytes: o.minBytes,
+        maxWaitTimeMs: o.maxWaitMs,
         logLevel: o.logLevel,
       });
       const daemon = await startDaemon(config);

@@ -29,6 +29,12 @@ export const daemonConfigSchema = z
     /** Largest fetch per partition; bounds a batch's size and so the memory one batch needs. */
     maxBytesPerPartition: z.number().int().positive().default(1_048_576),
     /** Partitions processed at the same time (each partition's store is still used by one batch at a time). */
+    /**
+     * Fetch tuning: the broker answers once minBytes are ready or after maxWaitTimeMs. Every batch costs one store
+     * transaction, so under steady load fewer, larger batches (higher minBytes) trade a little latency for throughput.
+     */
+    minBytes: z.number().int().min(1).default(1),
+    maxWaitTimeMs: z.number().int().min(10).max(10_000).default(250),
     partitionsConcurrently: z.number().int().min(1).max(64).default(2),
     sessionTimeoutMs: z.number().int().min(6000).default(10_000),
     heartbeatIntervalMs: z.number().int().positive().default(1000),
@@ -87,6 +93,8 @@ export interface DaemonFlags {
   detectorConfig?: string;
   partitionsConcurrently?: number;
   sessionTimeoutMs?: number;
+  minBytes?: number;
+  maxWaitTimeMs?: number;
   logLevel?: string;
 }
 
@@ -157,6 +165,8 @@ function collectRaw(flags: DaemonFlags, env: NodeJS.ProcessEnv): Obj {
   set(['detectorConfigFile'], f.detectorConfig);
   set(['partitionsConcurrently'], f.partitionsConcurrently);
   set(['sessionTimeoutMs'], f.sessionTimeoutMs);
+  set(['minBytes'], f.minBytes);
+  set(['maxWaitTimeMs'], f.maxWaitTimeMs);
   set(['logLevel'], f.logLevel);
   if (f.noMetrics) delete raw.metrics;
   else if (raw.metrics === undefined) raw.metrics = {};

@@ -272,13 +272,15 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
         }
       }
       metrics.processed.inc({ topic }, fresh.length);
+      const committedAt = Date.now();
+      for (const m of fresh) metrics.produceToCommit.observe({ topic }, Math.max(0, committedAt - Number(m.timestamp)) / 1000);
       opts.onCommitted?.({
         topic,
         partition,
         messages: fresh.map((m) => ({ offset: m.offset, timestamp: m.timestamp })),
         result,
         deadLettered,
-        committedAt: Date.now(),
+        committedAt,
       });
       resolveOffset(lastOffset);
       const hw = BigInt(batch.highWatermark);
@@ -300,7 +302,8 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
       sessionTimeout: config.sessionTimeoutMs,
       heartbeatInterval: config.heartbeatIntervalMs,
       maxBytesPerPartition: config.maxBytesPerPartition,
-      maxWaitTimeInMs: 250,
+      maxWaitTimeInMs: config.maxWaitTimeMs,
+      minBytes: config.minBytes,
       allowAutoTopicCreation: false,
     });
     consumer = c;

@@ -35,6 +35,13 @@ export function createDaemonMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+    produceToCommit: new Histogram({
+      name: 'fm_daemon_produce_to_commit_seconds',
+      help: 'From the Kafka message timestamp (producer time) to the commit of its effect (stored and judged)',
+      labelNames: ['topic'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60],
+      registers: [registry],
+    }),
     segments: new Counter({ name: 'fm_daemon_lake_segments_total', help: 'Sealed segments exported to the lake', registers: [registry] }),
     owned: new Gauge({ name: 'fm_daemon_partitions_owned', help: 'Partition numbers (stores) this member owns', registers: [registry] }),
   };
