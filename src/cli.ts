@@ -264,6 +264,8 @@ async function main(argv: string[]): Promise<number> {
     .option('--detector-config <file>', 'detector settings (same JSON as mine --config)')
     .option('--partitions-concurrently <n>', 'partitions processed in parallel', intArg('--partitions-concurrently'))
     .option('--session-timeout-ms <ms>', 'consumer group session timeout', intArg('--session-timeout-ms'))
+    .option('--idle-conversation-ms <ms>', 'prune conversations idle this long (event time) once sealed in the lake', intArg('--idle-conversation-ms'))
+    .option('--max-open-conversations <n>', 'keep at most this many conversations per partition store (sealed ones pruned first)', intArg('--max-open-conversations'))
     .option('--min-bytes <n>', 'fetch: wait until this many bytes are ready (larger, fewer batches)', intArg('--min-bytes'))
     .option('--max-wait-ms <ms>', 'fetch: longest wait for --min-bytes', intArg('--max-wait-ms'))
     .addOption(new Option('--log-level <level>', 'log level (JSON logs on stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
@@ -284,6 +286,8 @@ async function main(argv: string[]): Promise<number> {
         partitionsConcurrently: o.partitionsConcurrently,
         sessionTimeoutMs: o.sessionTimeoutMs,
         minBytes: o.minBytes,
+        idleConversationMs: o.idleConversationMs,
+        maxOpenConversations: o.maxOpenConversations,
         maxWaitTimeMs: o.maxWaitMs,
         logLevel: o.logLevel,
       });

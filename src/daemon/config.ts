@@ -15,6 +15,12 @@ export const daemonConfigSchema = z
     lakeDir: z.string().min(1).optional(),
     /** Export new rows of each owned partition to the lake at most this often (and on shutdown / revoke). */
     exportIntervalMs: z.number().int().positive().default(30_000),
+    /**
+     * Open-state bounds (need lakeDir): conversations idle this long in event time, or beyond this many per partition
+     * (least recently active first), are removed from the partition store once the lake holds all their rows.
+     */
+    idleConversationMs: z.number().int().positive().optional(),
+    maxOpenConversations: z.number().int().positive().optional(),
     metrics: z
       .object({
         /** Loopback unless configured: /metrics and the probes are not meant for the open network. */
@@ -44,7 +50,11 @@ export const daemonConfigSchema = z
     storeThreads: z.number().int().min(1).max(64).default(1),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.lakeDir !== undefined || (c.idleConversationMs === undefined && c.maxOpenConversations === undefined), {
+    message: 'idleConversationMs / maxOpenConversations prune sealed conversations: they need lakeDir',
+    path: ['lakeDir'],
+  });
 
 export type DaemonConfigInput = z.input<typeof daemonConfigSchema>;
 export type DaemonConfig = z.output<typeof daemonConfigSchema>;
@@ -68,8 +78,10 @@ const ENV_KEYS: Record<string, string[]> = {
   FEEDBACK_MINER_METRICS_HOST: ['metrics', 'host'],
   FEEDBACK_MINER_METRICS_PORT: ['metrics', 'port'],
   FEEDBACK_MINER_LOG_LEVEL: ['logLevel'],
+  FEEDBACK_MINER_IDLE_CONVERSATION_MS: ['idleConversationMs'],
+  FEEDBACK_MINER_MAX_OPEN_CONVERSATIONS: ['maxOpenConversations'],
 };
-const NUMERIC = new Set(['exportIntervalMs', 'port']);
+const NUMERIC = new Set(['exportIntervalMs', 'port', 'idleConversationMs', 'maxOpenConversations']);
 
 /** Flags as the CLI collects them: undefined means "not given". */
 export interface DaemonFlags {
@@ -95,6 +107,8 @@ export interface DaemonFlags {
   sessionTimeoutMs?: number;
   minBytes?: number;
   maxWaitTimeMs?: number;
+  idleConversationMs?: number;
+  maxOpenConversations?: number;
   logLevel?: string;
 }
 
@@ -166,6 +180,8 @@ function collectRaw(flags: DaemonFlags, env: NodeJS.ProcessEnv): Obj {
   set(['partitionsConcurrently'], f.partitionsConcurrently);
   set(['sessionTimeoutMs'], f.sessionTimeoutMs);
   set(['minBytes'], f.minBytes);
+  set(['idleConversationMs'], f.idleConversationMs);
+  set(['maxOpenConversations'], f.maxOpenConversations);
   set(['maxWaitTimeMs'], f.maxWaitTimeMs);
   set(['logLevel'], f.logLevel);
   if (f.noMetrics) delete raw.metrics;

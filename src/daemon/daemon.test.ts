@@ -63,6 +63,7 @@ test('resolveDaemonConfig: file < environment < flags, validated once with the o
     );
     assert.throws(() => resolveDaemonConfig({ brokers: 'h:1' }, {}), /stateDir/);
     assert.throws(() => resolveDaemonConfig({ brokers: 'h:1', stateDir: 's', turnsTopic: 'bad topic' }, {}), /kafka\.topics\.turns/);
+    assert.throws(() => resolveDaemonConfig({ brokers: 'h:1', stateDir: 's', maxOpenConversations: 10 }, {}), /need lakeDir/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -132,6 +133,33 @@ test('PartitionState: offsets stored with the data; a replayed batch changes not
     const v = await runLakeSql(lake, 'SELECT (SELECT count(*) FROM turns), (SELECT count(*) FROM verdicts), (SELECT count(DISTINCT "partition") FROM turns)');
     assert.deepEqual(v.rows[0], [4, 2, 1]);
     await assert.rejects(runLakeSql(lake, 'CREATE TABLE x (a INT)'), (e: unknown) => e instanceof MinerError && e.code === 'READ_ONLY');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('PartitionState.prune: bounds open conversations by idle time and count, only once the lake holds them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fm-prune-'));
+  try {
+    const s = await PartitionState.open(dir, 0, { turns: 'T', feedback: 'F' }, { threads: 1, waitMs: 0 });
+    const at = (r: IngestRecord, ts: string): IngestRecord => (r.type === 'turn' ? { ...r, turn: { ...r.turn, ts } } : r);
+    const records = [
+      at(turn('old', 0, 'user', 'hello there', 0), '2026-11-20T00:00:00.000Z'),
+      at(turn('old', 1, 'assistant', 'Hi! How can I help?', 1), '2026-11-20T00:00:05.000Z'),
+      at(turn('mid', 0, 'user', 'what is 2+2', 2), '2026-11-20T05:00:00.000Z'),
+      at(turn('new', 0, 'user', 'tell me a joke', 3), '2026-11-20T10:00:00.000Z'),
+    ];
+    await s.applyBatch({ topic: 'T', nextOffset: 4n, records, rejects: [] }, undefined, async () => {});
+    assert.equal(await s.prune({ idleMs: 3_600_000 }), 0, 'nothing is pruned before the lake has it');
+    await s.exportSegment(join(dir, 'lake'));
+    assert.equal(await s.prune({ idleMs: 6 * 3_600_000 }), 1, 'idle more than 6 h behind the newest turn: old');
+    assert.deepEqual(await s.store.rows('SELECT DISTINCT conversation_id FROM turns ORDER BY 1'), [{ conversation_id: 'mid' }, { conversation_id: 'new' }]);
+    assert.deepEqual(await s.store.rows('SELECT count(*)::INT AS n FROM verdicts'), [{ n: 0 }]);
+    assert.equal(await s.prune({ maxConversations: 1 }), 1, 'count bound: the least recently active goes');
+    assert.deepEqual(await s.store.rows('SELECT DISTINCT conversation_id FROM turns'), [{ conversation_id: 'new' }]);
+    s.close();
+    const lake = await runLakeSql(join(dir, 'lake'), 'SELECT count(DISTINCT conversation_id) FROM turns');
+    assert.deepEqual(lake.rows[0], [3], 'the lake keeps what the store pruned');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -170,6 +170,11 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
       metrics.segments.inc();
       log.info({ partition: p, seq: seg.seq, rows: seg.rows }, 'lake segment sealed');
     }
+    const pruned = await s.prune({ idleMs: config.idleConversationMs, maxConversations: config.maxOpenConversations });
+    if (pruned) {
+      metrics.pruned.inc(pruned);
+      log.info({ partition: p, conversations: pruned }, 'sealed idle conversations pruned from the partition store');
+    }
   };
 
   const releasePartition = async (p: number) => {

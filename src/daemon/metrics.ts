@@ -43,6 +43,7 @@ export function createDaemonMetrics() {
       registers: [registry],
     }),
     segments: new Counter({ name: 'fm_daemon_lake_segments_total', help: 'Sealed segments exported to the lake', registers: [registry] }),
+    pruned: new Counter({ name: 'fm_daemon_conversations_pruned_total', help: 'Sealed idle conversations removed from partition stores (open-state bound)', registers: [registry] }),
     owned: new Gauge({ name: 'fm_daemon_partitions_owned', help: 'Partition numbers (stores) this member owns', registers: [registry] }),
   };
   return m;

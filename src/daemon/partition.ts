@@ -168,6 +168,47 @@ export class PartitionState {
     return { seq, rows, files };
   }
 
+  /**
+   * Bounds the open state: removes conversations idle longer than `idleMs` (event time: measured against the newest
+   * turn timestamp in this partition, so a replay prunes the same ones) and the least recently active beyond
+   * `maxConversations`, but only those whose turns and events are all sealed in the lake, which then remains their
+   * record. A follow-up arriving after its conversation was pruned starts a new partial conversation here.
+   */
+  async prune(limits: { idleMs?: number; maxConversations?: number }): Promise<number> {
+    if (!limits.idleMs && !limits.maxConversations) return 0;
+    const s = this.store;
+    const last = await s.rows<{ turns_to: bigint; feedback_to: bigint }>('SELECT turns_to, feedback_to FROM lake_segments ORDER BY seq DESC LIMIT 1');
+    if (!last.length) return 0;
+    const turnsSrc = sqlString(kafkaOrigin(this.topics.turns, this.partition));
+    const fbSrc = sqlString(kafkaOrigin(this.topics.feedback, this.partition));
+    return this.store.transaction(async () => {
+      await s.run(`CREATE OR REPLACE TEMP TABLE prune_convs AS
+        WITH activity AS (
+          SELECT conversation_id, max(ts) AS last_ts, max(source_line) FILTER (WHERE source_file = ${turnsSrc}) AS max_turn_offset,
+                 bool_and(source_file = ${turnsSrc}) AS from_stream
+          FROM turns GROUP BY conversation_id),
+        ranked AS (
+          SELECT *, row_number() OVER (ORDER BY last_ts DESC NULLS LAST, max_turn_offset DESC) AS recency,
+                 max(last_ts) OVER () AS watermark
+          FROM activity)
+        SELECT r.conversation_id FROM ranked r
+        WHERE r.from_stream AND r.max_turn_offset < ${BigInt(last[0].turns_to)}
+          AND (${limits.idleMs ? `r.last_ts < r.watermark - to_milliseconds(${limits.idleMs})` : 'FALSE'}
+               OR ${limits.maxConversations ? `r.recency > ${limits.maxConversations}` : 'FALSE'})
+          AND NOT EXISTS (SELECT 1 FROM feedback_events f JOIN turns t USING (message_id)
+                          WHERE t.conversation_id = r.conversation_id
+                            AND (f.source_file <> ${fbSrc} OR f.source_line >= ${BigInt(last[0].feedback_to)}))`);
+      const n = Number((await s.rows<{ n: bigint }>('SELECT count(*) AS n FROM prune_convs'))[0].n);
+      if (n === 0) return 0;
+      await s.run('DELETE FROM signals WHERE conversation_id IN (SELECT conversation_id FROM prune_convs)');
+      await s.run('DELETE FROM verdicts WHERE conversation_id IN (SELECT conversation_id FROM prune_convs)');
+      await s.run(`DELETE FROM feedback_events WHERE message_id IN
+        (SELECT message_id FROM turns WHERE conversation_id IN (SELECT conversation_id FROM prune_convs))`);
+      await s.run('DELETE FROM turns WHERE conversation_id IN (SELECT conversation_id FROM prune_convs)');
+      return n;
+    });
+  }
+
   close(): void {
     this.store.close();
   }
