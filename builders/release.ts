@@ -3,7 +3,7 @@
 // give byte-identical files.
 import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { BUILDERS_VERSION, FILE_TYPES, FORMATS, configHash, stableStringify, type FileType, type Format } from './config.js';
@@ -97,13 +97,66 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Remove temp dirs left by crashed writers of this version (their pid is gone). */
-async function removeStaleTemps(nameDir: string, version: string): Promise<void> {
+/** Remove temp dirs left by crashed writers (their pid is gone). */
+async function removeStaleTemps(nameDir: string): Promise<void> {
   if (!existsSync(nameDir)) return;
   for (const e of await readdir(nameDir)) {
-    const m = e.startsWith(`.tmp-${version}-`) ? /-(\d+)$/.exec(e) : null;
+    const m = e.startsWith('.tmp-') ? /-(\d+)$/.exec(e) : null;
     if (m && (Number(m[1]) === process.pid || !pidAlive(Number(m[1])))) await rm(join(nameDir, e), { recursive: true, force: true });
   }
+}
+
+/** Stream rows to a JSONL file (durably), hashing as it goes; rows the format cannot express are counted. */
+async function writeJsonl(
+  path: string,
+  records: BuiltRecord[],
+  toRow: (r: BuiltRecord) => Record<string, unknown> | null,
+): Promise<{ rows: number; skipped: number; sha: string; bytes: number }> {
+  const fh = await open(path, 'w');
+  const hash = createHash('sha256');
+  let rows = 0;
+  let skipped = 0;
+  let bytes = 0;
+  let pending: string[] = [];
+  let pendingChars = 0;
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const chunk = Buffer.from(pending.join(''), 'utf8');
+    pending = [];
+    pendingChars = 0;
+    hash.update(chunk);
+    bytes += chunk.length;
+    await fh.write(chunk);
+  };
+  try {
+    for (const r of records) {
+      const row = toRow(r);
+      if (!row) {
+        skipped++;
+        continue;
+      }
+      const line = JSON.stringify(row) + '\n';
+      pending.push(line);
+      pendingChars += line.length;
+      rows++;
+      if (pendingChars >= 1 << 20) await flush();
+    }
+    await flush();
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return { rows, skipped, sha: hash.digest('hex'), bytes };
+}
+
+async function hashFile(path: string): Promise<{ sha: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha: hash.digest('hex'), bytes };
 }
 
 function datasetCard(name: string, version: string, manifest: Record<string, unknown>, configs: { config: string; files: Record<string, string> }[]): string {
@@ -168,85 +221,80 @@ export async function writeRelease(opts: WriteReleaseOptions): Promise<ReleaseIn
   const cHash = configHash(cfg);
   const watermark = opts.inputWatermark ?? null;
 
-  // Row bodies for every file, computed up front: they fix the content digest and hence the version.
+  // Files are streamed to a temporary directory (a release can be larger than any one string); their hashes fix the
+  // content digest and hence the version, and the directory is renamed to that version when whole.
   const formats = FORMATS.filter((f) => cfg.formats.includes(f));
   const fileTypes = FILE_TYPES.filter((t) => cfg.fileTypes.includes(t));
-  const planned: { output: OutputName; format: Format; split: 'train' | 'test'; body: string; rows: number; columns: Record<string, string> }[] = [];
+  const planned: { output: OutputName; format: Format; split: 'train' | 'test'; rows: number; sha: string }[] = [];
   const skipped: Record<string, number> = {};
   const hasDrift = cfg.builders.includes('drift');
-  for (const output of OUTPUT_NAMES) {
-    const builder = output === 'drift_pairs' ? 'drift' : output;
-    if (!cfg.builders.includes(builder)) continue;
-    if (output === 'drift_pairs' && !(hasDrift && [...result.rows.drift.train, ...result.rows.drift.test].some((r) => r.chosen))) continue;
-    for (const format of formats) {
-      const spec = FORMAT_SPECS[output][format];
-      if (!spec) continue;
-      for (const split of SPLITS) {
-        const recs = outputRows(result, output, split);
-        const lines: string[] = [];
-        for (const r of recs) {
-          const row = spec.row(r);
-          if (row) lines.push(JSON.stringify(row));
-          else skipped[`${output}/${format}`] = (skipped[`${output}/${format}`] ?? 0) + 1;
-        }
-        planned.push({ output, format, split, body: lines.map((l) => l + '\n').join(''), rows: lines.length, columns: spec.columns });
-      }
-    }
-  }
-  const contentDigest = sha256(planned.map((p) => `${p.output}/${p.format}/${p.split}\n${p.body}`).join('\u0000'));
-  const version = opts.version ?? `v${sha256(`${cHash}\u0000${watermark ?? ''}\u0000${contentDigest}`).slice(0, 12)}`;
-  if (!SAFE_NAME.test(version)) throw new Error(`release version "${version}" must match ${SAFE_NAME}`);
 
   const nameDir = join(opts.outDir, opts.name);
-  const finalDir = join(nameDir, version);
-  if (existsSync(finalDir)) {
-    const manifest = JSON.parse(await readFile(join(finalDir, 'manifest.json'), 'utf8'));
-    if (manifest.content_digest !== contentDigest || manifest.config_hash !== cHash) throw new ReleaseExistsError(finalDir);
-    return { dir: finalDir, version, existed: true, files: manifest.files, manifest };
-  }
   await mkdir(nameDir, { recursive: true });
-  await removeStaleTemps(nameDir, version);
-  const tmpDir = join(nameDir, `.tmp-${version}-${process.pid}`);
+  await removeStaleTemps(nameDir);
+  const tmpDir = join(nameDir, `.tmp-build-${process.pid}`);
+  await rm(tmpDir, { recursive: true, force: true });
   await mkdir(tmpDir, { recursive: true });
 
   const files: ReleaseFile[] = [];
-  const record = async (rel: string, rows: number | null) => {
-    const buf = await readFile(join(tmpDir, rel));
-    files.push({ path: rel, rows, bytes: buf.length, sha256: sha256(buf) });
+  const record = async (rel: string, rows: number | null, known?: { sha: string; bytes: number }) => {
+    const { sha, bytes } = known ?? (await hashFile(join(tmpDir, rel)));
+    files.push({ path: rel, rows, bytes, sha256: sha });
     await opts.onFileWritten?.(rel);
   };
   const db = await DuckDBInstance.create(':memory:', { threads: '1' });
   const conn = await db.connect();
   try {
     const cardConfigs: { config: string; files: Record<string, string> }[] = [];
-    for (const p of planned) {
-      const base = `${p.output}/${p.format}/${p.split}`;
-      await mkdir(dirname(join(tmpDir, base)), { recursive: true });
-      const jsonlPath = join(tmpDir, `${base}.jsonl`);
-      await writeDurable(jsonlPath, p.body);
-      if (fileTypes.includes('jsonl')) await record(`${base}.jsonl`, p.rows);
-      if (fileTypes.includes('parquet')) {
-        // DuckDB turns the JSONL into Parquet with explicit types, so message lists become list<struct<role,
-        // content>> even when a split is empty; one thread keeps row order and bytes stable.
-        const cols = Object.entries(p.columns)
-          .map(([k, t]) => `'${k}': '${t}'`)
-          .join(', ');
-        const sqlPath = (s: string) => `'${s.replace(/'/g, "''")}'`;
-        await conn.run(
-          `COPY (SELECT * FROM read_json(${sqlPath(jsonlPath)}, format='newline_delimited', columns={${cols}}, maximum_object_size=1073741824)) ` +
-            `TO ${sqlPath(join(tmpDir, `${base}.parquet`))} (FORMAT parquet, COMPRESSION zstd)`,
-        );
-        await syncPath(join(tmpDir, `${base}.parquet`));
-        await record(`${base}.parquet`, p.rows);
+    for (const output of OUTPUT_NAMES) {
+      const builder = output === 'drift_pairs' ? 'drift' : output;
+      if (!cfg.builders.includes(builder)) continue;
+      if (output === 'drift_pairs' && !(hasDrift && [...result.rows.drift.train, ...result.rows.drift.test].some((r) => r.chosen))) continue;
+      for (const format of formats) {
+        const spec = FORMAT_SPECS[output][format];
+        if (!spec) continue;
+        for (const split of SPLITS) {
+          const base = `${output}/${format}/${split}`;
+          await mkdir(dirname(join(tmpDir, base)), { recursive: true });
+          const jsonlPath = join(tmpDir, `${base}.jsonl`);
+          const written = await writeJsonl(jsonlPath, outputRows(result, output, split), spec.row);
+          if (written.skipped) skipped[`${output}/${format}`] = (skipped[`${output}/${format}`] ?? 0) + written.skipped;
+          planned.push({ output, format, split, rows: written.rows, sha: written.sha });
+          if (fileTypes.includes('jsonl')) await record(`${base}.jsonl`, written.rows, written);
+          if (fileTypes.includes('parquet')) {
+            // DuckDB turns the JSONL into Parquet with explicit types, so message lists become list<struct<role,
+            // content>> even when a split is empty; one thread keeps row order and bytes stable.
+            const cols = Object.entries(spec.columns)
+              .map(([k, t]) => `'${k}': '${t}'`)
+              .join(', ');
+            const sqlPath = (x: string) => `'${x.replace(/'/g, "''")}'`;
+            await conn.run(
+              `COPY (SELECT * FROM read_json(${sqlPath(jsonlPath)}, format='newline_delimited', columns={${cols}}, maximum_object_size=1073741824)) ` +
+                `TO ${sqlPath(join(tmpDir, `${base}.parquet`))} (FORMAT parquet, COMPRESSION zstd)`,
+            );
+            await syncPath(join(tmpDir, `${base}.parquet`));
+            await record(`${base}.parquet`, written.rows);
+          }
+          if (!fileTypes.includes('jsonl')) await rm(jsonlPath);
+          if (split === 'test') {
+            const ext = fileTypes.includes('jsonl') ? 'jsonl' : 'parquet';
+            cardConfigs.push({
+              config: `${output}_${format}`,
+              files: { train: `${output}/${format}/train.${ext}`, test: `${output}/${format}/test.${ext}` },
+            });
+          }
+        }
       }
-      if (!fileTypes.includes('jsonl')) await rm(jsonlPath);
-      if (p.split === 'test') {
-        const ext = fileTypes.includes('jsonl') ? 'jsonl' : 'parquet';
-        cardConfigs.push({
-          config: `${p.output}_${p.format}`,
-          files: { train: `${p.output}/${p.format}/train.${ext}`, test: `${p.output}/${p.format}/test.${ext}` },
-        });
-      }
+    }
+    const contentDigest = sha256(planned.map((p) => `${p.output}/${p.format}/${p.split}\n${p.sha}`).join('\u0000'));
+    const version = opts.version ?? `v${sha256(`${cHash}\u0000${watermark ?? ''}\u0000${contentDigest}`).slice(0, 12)}`;
+    if (!SAFE_NAME.test(version)) throw new Error(`release version "${version}" must match ${SAFE_NAME}`);
+    const finalDir = join(nameDir, version);
+    if (existsSync(finalDir)) {
+      const manifest = JSON.parse(await readFile(join(finalDir, 'manifest.json'), 'utf8'));
+      if (manifest.content_digest !== contentDigest || manifest.config_hash !== cHash) throw new ReleaseExistsError(finalDir);
+      await rm(tmpDir, { recursive: true, force: true });
+      return { dir: finalDir, version, existed: true, files: manifest.files, manifest };
     }
 
     const outputs = [...new Set(planned.map((p) => p.output))];
@@ -316,7 +364,7 @@ export async function verifyRelease(dir: string): Promise<string[]> {
   const bad: string[] = [];
   for (const f of manifest.files) {
     const p = join(dir, f.path);
-    if (!existsSync(p) || (await stat(p)).size !== f.bytes || sha256(await readFile(p)) !== f.sha256) bad.push(f.path);
+    if (!existsSync(p) || (await stat(p)).size !== f.bytes || (await hashFile(p)).sha !== f.sha256) bad.push(f.path);
   }
   return bad;
 }
