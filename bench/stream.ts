@@ -1,7 +1,8 @@
 // Benchmark of the streaming daemon against a real broker (tests/broker/harness.ts), printed as JSON on stdout:
 // (1) sustained throughput on a backlog, next to a bare kafkajs consume loop over the same topics in the same run;
 // (2) produce->verdict latency p50/p99 at a steady rate (default 5k turns/s) from `feedback-miner produce`.
-// Run: `node --import tsx bench/stream.ts [--conversations 12000] [--rate 5000] [--seconds 20] [--partitions 6] [--daemons 2]`
+// Run: `node --import tsx bench/stream.ts [--conversations 12000] [--rate 5000] [--seconds 20] [--partitions 6] [--daemons 2]
+//   [--min-bytes 1] [--max-wait-ms 250]` (fetch tuning for the latency runs)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -23,6 +24,8 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '20' },
     partitions: { type: 'string', default: '6' },
     daemons: { type: 'string', default: '2' },
+    'min-bytes': { type: 'string', default: '1' },
+    'max-wait-ms': { type: 'string', default: '250' },
   },
 });
 const CONVERSATIONS = Number(args.conversations);
@@ -30,6 +33,7 @@ const TURNS_PER_SEC = Number(args.rate);
 const SECONDS = Number(args.seconds);
 const PARTITIONS = Number(args.partitions);
 const DAEMONS = Number(args.daemons);
+const FETCH = { minBytes: Number(args['min-bytes']), maxWaitTimeMs: Number(args['max-wait-ms']) };
 const REPO = join(import.meta.dirname, '..');
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -98,7 +102,7 @@ async function latencyRun(bootstrap: string, dir: string, name: string, daemons:
   let urls: string[] = [];
   if (daemons === 1) {
     const config = resolveDaemonConfig({
-      brokers: bootstrap, stateDir, groupId, noMetrics: true,
+      brokers: bootstrap, stateDir, groupId, noMetrics: true, ...FETCH,
       turnsTopic: lat.topics.turns, feedbackTopic: lat.topics.feedback, deadLetterTopic: lat.topics.deadLetter,
     }, {});
     const d = await startDaemon(config, {
@@ -113,6 +117,7 @@ async function latencyRun(bootstrap: string, dir: string, name: string, daemons:
   } else {
     const children = Array.from({ length: daemons }, () =>
       spawnDaemon(['--brokers', bootstrap, '--group-id', groupId, '--state-dir', stateDir, '--metrics-port', '0', '--log-level', 'info',
+        '--min-bytes', String(FETCH.minBytes), '--max-wait-ms', String(FETCH.maxWaitTimeMs),
         '--turns-topic', lat.topics.turns, '--feedback-topic', lat.topics.feedback, '--dead-letter-topic', lat.topics.deadLetter]));
     const deadline = Date.now() + 60_000;
     while (urls.length < daemons && Date.now() < deadline) {
@@ -230,7 +235,7 @@ async function main() {
     // DAEMONS child processes in one group (scale-out; percentiles from their fm_daemon_produce_to_commit_seconds).
     const inProcess = await latencyRun(broker.bootstrap, dir, 'single', 1, quiet);
     const scaled = DAEMONS > 1 ? await latencyRun(broker.bootstrap, dir, 'group', DAEMONS, quiet) : null;
-    process.stdout.write(JSON.stringify({ bench: 'stream', partitions: PARTITIONS, cpus: cpus().length, throughput, latency: { inProcessDaemon: inProcess, [`${DAEMONS}DaemonProcesses`]: scaled } }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ bench: 'stream', partitions: PARTITIONS, fetch: FETCH, cpus: cpus().length, throughput, latency: { inProcessDaemon: inProcess, [`${DAEMONS}DaemonProcesses`]: scaled } }, null, 2) + '\n');
   } finally {
     await broker.stop();
     rmSync(dir, { recursive: true, force: true });

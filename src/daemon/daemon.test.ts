@@ -14,6 +14,9 @@ import { PartitionState } from './partition.js';
 import { runLakeSql } from './lake.js';
 import { MinerError } from '../errors.js';
 import type { IngestRecord } from '../model.js';
+import { Store } from '../store.js';
+import { detectStored } from '../pipeline.js';
+import { generateLines } from '../generator.js';
 
 const msg = (offset: number, value: string | null): KafkaMessage =>
   ({ offset: String(offset), value: value === null ? null : Buffer.from(value), key: null, timestamp: '0', attributes: 0, headers: {} }) as KafkaMessage;
@@ -160,6 +163,36 @@ test('PartitionState.prune: bounds open conversations by idle time and count, on
     s.close();
     const lake = await runLakeSql(join(dir, 'lake'), 'SELECT count(DISTINCT conversation_id) FROM turns');
     assert.deepEqual(lake.rows[0], [3], 'the lake keeps what the store pruned');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('incremental judging in batches gives the same signals and verdicts as the batch path (detectStored) on the whole store', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fm-equiv-'));
+  try {
+    const lines = [...generateLines({ seed: 3, conversations: 120 })];
+    const records = lines.flatMap((l, i) => validateMessage(msg(i, l), 'T', 0).records);
+    const s = await PartitionState.open(dir, 0, { turns: 'T', feedback: 'F' }, { threads: 1, waitMs: 0 });
+    for (let i = 0; i < records.length; i += 97) {
+      await s.applyBatch({ topic: 'T', nextOffset: BigInt(i + 97), records: records.slice(i, i + 97), rejects: [] }, undefined, async () => {});
+    }
+    const batch = await Store.open(':memory:', { salt: 'x' });
+    const session = await batch.beginIngest();
+    session.add(records);
+    await session.merge();
+    await detectStored(batch, 'all');
+    const q = (t: string) =>
+      t === 'verdicts'
+        ? 'SELECT message_id, label, round(dsat_score, 9) AS d, categories, agreed FROM verdicts ORDER BY ALL'
+        : 'SELECT message_id, detector, detector_version, label, ambiguous, category, round(score, 9) AS sc FROM signals ORDER BY ALL';
+    for (const table of ['verdicts', 'signals']) {
+      const streamed = await s.store.rows(q(table));
+      assert.ok(streamed.length > 100, `${table}: ${streamed.length} rows`);
+      assert.deepEqual(streamed, await batch.rows(q(table)), `${table} differ`);
+    }
+    s.close();
+    batch.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
