@@ -3,10 +3,9 @@
 // compiled CLI; writes bench/results.json and regenerates BENCHMARKS.md from it.
 // Usage: node --import tsx bench/run.ts [--turns 1000000] [--quick] [--only batch,memory,flr,detectors,stream,soak]
 //   [--mine-runs N] [--memory-turns 1000000,5000000] [--seed 42] [--no-build] [--timeout SECONDS]
-//   [--rss-cap-mib 12288] [--soak-cmd "<command that runs the daemon under constant load>" --soak-seconds 600]
+//   [--rss-cap-mib 12288] [--soak [--soak-seconds 600] [--soak-rate 1000]]   (the soak runs only with --soak)
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -30,8 +29,9 @@ const { values: args } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     timeout: { type: 'string', default: '3600' },
     'rss-cap-mib': { type: 'string', default: '12288' },
-    'soak-cmd': { type: 'string' },
+    soak: { type: 'boolean', default: false },
     'soak-seconds': { type: 'string', default: '600' },
+    'soak-rate': { type: 'string', default: '1000' },
     results: { type: 'string' },
     md: { type: 'string' },
   },
@@ -372,32 +372,20 @@ function flatten(o: Record<string, unknown>, prefix = ''): Record<string, unknow
   return out;
 }
 
-/** Samples VmRSS of a long-running command (the daemon under constant load) and compares with its median. */
+/** Daemon RSS over a soak at constant load (bench/lib/soak.ts: real broker, daemon and producer processes). */
 async function benchSoak(): Promise<Section> {
   const goal = 'RSS within +-10 % of its median over a 10-minute soak at constant load';
-  if (!args['soak-cmd'])
-    return section({ targets: [{ name: 'soak: daemon RSS', goal, value: 'pending', met: null }], commands: {}, pending: 'no daemon yet; when it exists run `npm run bench -- --only soak --soak-cmd "<daemon under constant load>"`.' });
+  if (!args.soak)
+    return section({ targets: [{ name: 'soak: daemon RSS', goal, value: 'not run', met: null }], commands: {}, pending: 'not run (it takes 11+ minutes and a broker): `npm run bench -- --only soak --soak`.' });
   const seconds = Number(args['soak-seconds']);
-  const warmup = Math.min(60, seconds / 10);
-  const child = spawn('sh', ['-c', `exec ${args['soak-cmd']}`], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  const samples: number[] = [];
-  const t0 = Date.now();
-  log(`soak: ${args['soak-cmd']} for ${seconds} s (pid ${child.pid})`);
-  while ((Date.now() - t0) / 1000 < seconds && child.exitCode === null) {
-    await new Promise((r) => setTimeout(r, 5000));
-    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-    if ((Date.now() - t0) / 1000 >= warmup && Number.isFinite(kb)) samples.push(kb / 1024);
-  }
-  const exited = child.exitCode !== null;
-  child.kill('SIGTERM');
-  if (exited || samples.length < 3) throw new Error(`soak command ${exited ? 'exited early' : 'gave too few samples'}`);
-  const med = median(samples);
-  const maxDeviation = Math.max(...samples.map((s) => Math.abs(s - med) / med));
+  const cmd = nodeTsx('bench/lib/soak.ts', '--seconds', String(seconds), '--rate', args['soak-rate']!);
+  log(`soak: daemon at ${args['soak-rate']} records/s for ${seconds} s (+60 s warm-up)`);
+  const m = await run(cmd, seconds + 600);
+  const r = lastJson(m.stdout) as { samples: number; medianMiB: number; minMiB: number; maxMiB: number; maxDeviation: number; ratePerSecond: number; firstMinuteMiB: number; lastMinuteMiB: number; series: unknown[] };
   return section({
-    targets: [{ name: 'soak: daemon RSS', goal, value: `max deviation ${(maxDeviation * 100).toFixed(1)} %`, met: seconds >= 600 ? maxDeviation <= 0.1 : null }],
-    commands: { soak: `npm run bench -- ${shellLine('--only', ['soak', '--soak-cmd', args['soak-cmd'], '--soak-seconds', String(seconds)])}` },
-    seconds, samples: samples.length, medianMiB: round(med, 1), minMiB: round(Math.min(...samples), 1), maxMiB: round(Math.max(...samples), 1), maxDeviation: round(maxDeviation, 4),
+    targets: [{ name: 'soak: daemon RSS', goal, value: `max deviation ${(r.maxDeviation * 100).toFixed(1)} % (${r.minMiB.toFixed(0)}-${r.maxMiB.toFixed(0)} MiB, median ${r.medianMiB.toFixed(0)})`, met: seconds >= 600 ? r.maxDeviation <= 0.1 : null }],
+    commands: { soak: cmdLine(cmd) },
+    seconds, ...r,
   });
 }
 

@@ -197,9 +197,9 @@ const RENDER: Record<SectionName, (s: Section) => string> = {
     return table(['figure', 'value'], Object.entries(s.figures ?? {}).filter(([, v]) => typeof v !== 'object').map(([k, v]) => [k, typeof v === 'number' ? fmt(v, 3) : String(v)]));
   },
   soak(sec) {
-    const s = sec as Section & { pending?: string; samples?: number; medianMiB?: number; minMiB?: number; maxMiB?: number; maxDeviation?: number; seconds?: number };
+    const s = sec as Section & { pending?: string; samples?: number; medianMiB?: number; minMiB?: number; maxMiB?: number; maxDeviation?: number; seconds?: number; ratePerSecond?: number; firstMinuteMiB?: number; lastMinuteMiB?: number };
     if (s.pending) return `Pending: ${s.pending}`;
-    return table(['soak seconds', 'samples', 'median RSS MiB', 'min', 'max', 'max deviation from median'],
-      [[s.seconds!, s.samples!, fmt(s.medianMiB!, 0), fmt(s.minMiB!, 0), fmt(s.maxMiB!, 0), `${fmt(s.maxDeviation! * 100, 1)} %`]]);
+    return table(['soak s', 'records/s', 'samples', 'median RSS MiB', 'min', 'max', 'first minute', 'last minute', 'max deviation from median'],
+      [[s.seconds!, s.ratePerSecond!, s.samples!, fmt(s.medianMiB!, 0), fmt(s.minMiB!, 0), fmt(s.maxMiB!, 0), fmt(s.firstMinuteMiB!, 0), fmt(s.lastMinuteMiB!, 0), `${fmt(s.maxDeviation! * 100, 1)} %`]]);
   },
 };
