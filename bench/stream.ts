@@ -2,7 +2,7 @@
 // (1) sustained throughput on a backlog, next to a bare kafkajs consume loop over the same topics in the same run;
 // (2) produce->verdict latency p50/p99 at a steady rate (default 5k turns/s) from `feedback-miner produce`.
 // Run: `node --import tsx bench/stream.ts [--conversations 12000] [--rate 5000] [--seconds 20] [--partitions 6] [--daemons 2]
-//   [--min-bytes 1] [--max-wait-ms 250]` (fetch tuning for the latency runs)
+//   [--min-bytes 1] [--max-wait-ms 250] [--concurrency 2]` (fetch and concurrency tuning for the latency runs)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
     daemons: { type: 'string', default: '2' },
     'min-bytes': { type: 'string', default: '1' },
     'max-wait-ms': { type: 'string', default: '250' },
+    concurrency: { type: 'string', default: '2' },
   },
 });
 const CONVERSATIONS = Number(args.conversations);
@@ -33,7 +34,7 @@ const TURNS_PER_SEC = Number(args.rate);
 const SECONDS = Number(args.seconds);
 const PARTITIONS = Number(args.partitions);
 const DAEMONS = Number(args.daemons);
-const FETCH = { minBytes: Number(args['min-bytes']), maxWaitTimeMs: Number(args['max-wait-ms']) };
+const FETCH = { minBytes: Number(args['min-bytes']), maxWaitTimeMs: Number(args['max-wait-ms']), partitionsConcurrently: Number(args.concurrency) };
 const REPO = join(import.meta.dirname, '..');
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -117,7 +118,7 @@ async function latencyRun(bootstrap: string, dir: string, name: string, daemons:
   } else {
     const children = Array.from({ length: daemons }, () =>
       spawnDaemon(['--brokers', bootstrap, '--group-id', groupId, '--state-dir', stateDir, '--metrics-port', '0', '--log-level', 'info',
-        '--min-bytes', String(FETCH.minBytes), '--max-wait-ms', String(FETCH.maxWaitTimeMs),
+        '--min-bytes', String(FETCH.minBytes), '--max-wait-ms', String(FETCH.maxWaitTimeMs), '--partitions-concurrently', String(FETCH.partitionsConcurrently),
         '--turns-topic', lat.topics.turns, '--feedback-topic', lat.topics.feedback, '--dead-letter-topic', lat.topics.deadLetter]));
     const deadline = Date.now() + 60_000;
     while (urls.length < daemons && Date.now() < deadline) {
