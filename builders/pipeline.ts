@@ -52,8 +52,29 @@ function perBuilder<T>(make: () => T): Record<BuilderName, T> {
   return Object.fromEntries(BUILDER_NAMES.map((b) => [b, make()])) as Record<BuilderName, T>;
 }
 
-function redactMessages(msgs: ChatMessage[] | null, counts: RedactionCounts): ChatMessage[] | null {
-  return msgs && msgs.map((m) => ({ role: m.role, content: redactPii(m.content, counts) }));
+/**
+ * Redaction with a per-conversation memo: a conversation's early messages recur in the prompt of every later record
+ * built from it, so each distinct text is scanned once. Counts still add up per occurrence.
+ */
+class Redactor {
+  private memo = new Map<string, { text: string; counts: RedactionCounts }>();
+  constructor(readonly counts: RedactionCounts) {}
+  nextConversation(): void {
+    this.memo.clear();
+  }
+  text(content: string): string {
+    let hit = this.memo.get(content);
+    if (!hit) {
+      const counts: RedactionCounts = {};
+      hit = { text: redactPii(content, counts), counts };
+      this.memo.set(content, hit);
+    }
+    for (const [k, n] of Object.entries(hit.counts)) this.counts[k as keyof RedactionCounts] = (this.counts[k as keyof RedactionCounts] ?? 0) + n!;
+    return hit.text;
+  }
+  messages(msgs: ChatMessage[] | null): ChatMessage[] | null {
+    return msgs && msgs.map((m) => ({ role: m.role, content: this.text(m.content) }));
+  }
 }
 
 function responseText(r: BuiltRecord): string {
@@ -85,11 +106,13 @@ export async function buildRelease(
   const decontam = benchmarks.length ? new Decontaminator(benchmarks, cfg.decontaminationNgram) : null;
   const dropped = Object.fromEntries(FILTERS.map((f) => [f, perBuilder(() => 0)])) as BuildResult['dropped'];
   const redactions: RedactionCounts = {};
+  const redactor = new Redactor(redactions);
   const kept = perBuilder<BuiltRecord[]>(() => []);
   let conversations = 0;
 
   for await (const jc of judged) {
     conversations++;
+    redactor.nextConversation();
     for (const name of cfg.builders) {
       for (const rec of BUILDERS[name].build(jc, ctx)) {
         if (rec.meta.confidence < cfg.minConfidence) {
@@ -98,11 +121,11 @@ export async function buildRelease(
         }
         const clean: BuiltRecord = {
           ...rec,
-          prompt: redactMessages(rec.prompt, redactions)!,
-          chosen: redactMessages(rec.chosen, redactions),
-          rejected: redactMessages(rec.rejected, redactions),
-          completion: redactMessages(rec.completion, redactions),
-          userPreference: rec.userPreference && redactMessages([rec.userPreference], redactions)![0],
+          prompt: redactor.messages(rec.prompt)!,
+          chosen: redactor.messages(rec.chosen),
+          rejected: redactor.messages(rec.rejected),
+          completion: redactor.messages(rec.completion),
+          userPreference: rec.userPreference && redactor.messages([rec.userPreference])![0],
         };
         const userText = clean.prompt.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
         if (decontam?.contaminated(userText)) {
@@ -150,7 +173,7 @@ export async function buildRelease(
     const filled = await fillDriftChosen(survivors.drift, opts.chosenFrom);
     chosenFill = filled.report;
     survivors.drift = filled.rows.map((r) =>
-      lengths({ ...r, chosen: redactMessages(r.chosen, redactions) }),
+      lengths({ ...r, chosen: redactor.messages(r.chosen) }),
     );
   }
 
