@@ -11,6 +11,9 @@ import { splitOf } from './hygiene/split.js';
 import { fillDriftChosen, type ChosenClientOptions, type ChosenFillReport } from './chosen.js';
 import { BUILDER_NAMES, type BuildContext, type BuilderName, type BuiltRecord, type ChatMessage, type JudgedConversation } from './types.js';
 
+/** How much of the end of a record's prompt goes into its near-duplicate fingerprint (with the whole response). */
+const DEDUP_PROMPT_CHARS = 4000;
+
 export const FILTERS = [
   'min_confidence',
   'decontamination',
@@ -150,7 +153,9 @@ export async function buildRelease(
     const dedup = new Deduplicator(cfg.dedupThreshold, cfg.dedupShingle);
     const perUser = new Map<string, number>();
     for (const r of kept[name].sort(byId)) {
-      const promptText = r.prompt.map((m) => `${m.role}: ${m.content}`).join('\n');
+      // The most recent context decides whether two records say the same thing; a long shared history would
+      // otherwise dominate both the similarity and the cost.
+      const promptText = r.prompt.map((m) => `${m.role}: ${m.content}`).join('\n').slice(-DEDUP_PROMPT_CHARS);
       const dup = dedup.seen(`${promptText}\n${responseText(r)}`);
       if (dup) {
         dropped[dup === 'exact' ? 'exact_duplicate' : 'near_duplicate'][name]++;

@@ -27,7 +27,11 @@ function mix(x: number, seed: number): number {
 
 /** Hashes of the word `size`-grams of a text (the whole text when it is shorter), built from per-word hashes. */
 export function shingles(text: string, size: number): Set<number> {
-  const words = normaliseText(text).split(' ').filter(Boolean);
+  return shinglesOfNormalised(normaliseText(text), size);
+}
+
+function shinglesOfNormalised(norm: string, size: number): Set<number> {
+  const words = norm.split(' ').filter(Boolean);
   const out = new Set<number>();
   if (words.length <= size) {
     out.add(fnv1a(words.join(' ')));
@@ -85,7 +89,7 @@ export class Deduplicator {
     const norm = normaliseText(text);
     const digest = createHash('sha256').update(norm).digest('hex');
     if (this.exact.has(digest)) return 'exact';
-    const sig = minhash(shingles(norm, this.shingleSize));
+    const sig = minhash(shinglesOfNormalised(norm, this.shingleSize));
     const rows = NUM_HASHES / BANDS;
     const keys: number[] = [];
     const candidates = new Set<number>();
