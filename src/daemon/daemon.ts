@@ -95,6 +95,8 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
   const lastExport = new Map<number, number>();
   const locks = new Map<number, Promise<unknown>>();
   const sought = new Set<string>();
+  // Partition numbers of the latest assignment: a store opened after its partition moved away is closed at once.
+  let assigned = new Set<number>();
   let consumer: Consumer | null = null;
   let stopping = false;
   let joined = false;
@@ -198,6 +200,11 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     metrics.received.inc({ topic }, batch.messages.length);
     await withPartition(partition, async () => {
       const state = await stateFor(partition, heartbeat);
+      if (!assigned.has(partition) || isStale()) {
+        // The lock wait outlasted a rebalance: the partition is someone else's now; let them have the file.
+        if (!assigned.has(partition)) await releasePartition(partition);
+        return;
+      }
       const stored = (await state.nextOffsets()).get(topic);
       const first = BigInt(batch.firstOffset() ?? batch.messages[0].offset);
       const key = `${topic}/${partition}`;
@@ -313,7 +320,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     });
     consumer = c;
     c.on(c.events.GROUP_JOIN, (e) => {
-      const assigned = new Set<number>([...(e.payload.memberAssignment[topics.turns] ?? []), ...(e.payload.memberAssignment[topics.feedback] ?? [])]);
+      assigned = new Set<number>([...(e.payload.memberAssignment[topics.turns] ?? []), ...(e.payload.memberAssignment[topics.feedback] ?? [])]);
       log.info({ memberId: e.payload.memberId, partitions: [...assigned].sort((a, b) => a - b) }, 'joined group');
       joined = true;
       crashed = false;
