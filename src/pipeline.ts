@@ -8,6 +8,7 @@ import type { Reject } from './model.js';
 import { Store, type DetectionRow, type MergeResult } from './store.js';
 import { createDetectors, detectConversation } from '../detectors/registry.js';
 import type { DetectorConfig } from '../detectors/config.js';
+import type { Detector } from '../detectors/types.js';
 
 export interface StageTimings {
   [stage: string]: number;
@@ -103,8 +104,10 @@ export async function detectStored(
   scope: 'touched' | 'all',
   config?: DetectorConfig,
   detectorNames?: string[],
+  /** Detectors already built (a long-running caller builds them once). */
+  prebuilt?: Detector[],
 ): Promise<DetectSummary> {
-  const detectors = createDetectors(config, detectorNames);
+  const detectors = prebuilt ?? createDetectors(config, detectorNames);
   const summary: DetectSummary = { conversations: 0, assistantTurns: 0, byLabel: {}, byCategory: {}, ambiguous: 0 };
   let pending: DetectionRow[] = [];
   await store.clearDetections(detectors.map((d) => ({ name: d.name, version: d.version })), scope);

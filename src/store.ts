@@ -179,12 +179,15 @@ export class Store {
         : scope === 'all'
           ? ''
           : `WHERE t.conversation_id IN (SELECT conversation_id FROM turns WHERE ${scope.where})`;
+    // Feedback is aggregated only for the messages in scope: a small scope (one daemon batch) must not pay for the
+    // whole feedback table.
+    const fbFilter = filter ? `WHERE message_id IN (SELECT t.message_id FROM turns t ${filter})` : '';
     const sql = `
       WITH fb AS (
         SELECT message_id,
                to_json(list(struct_pack(e := event_id, k := kind, v := value, t := strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ'), u := user_hash)
                             ORDER BY ts NULLS LAST, event_id))::VARCHAR AS events
-        FROM feedback_events GROUP BY message_id)
+        FROM feedback_events ${fbFilter} GROUP BY message_id)
       SELECT t.conversation_id, t.turn_index, t.message_id, t.role, t.content,
              strftime(t.ts, '%Y-%m-%dT%H:%M:%S.%gZ') AS ts, t.policy_version, t.user_hash, t.metadata::VARCHAR AS metadata,
              fb.events, ${withVerdicts ? `CASE WHEN v.message_id IS NULL THEN NULL ELSE to_json(struct_pack(label := v.label,
@@ -193,6 +196,17 @@ export class Store {
       ${filter}
 `;
     await this.conn.run("SET TimeZone = 'UTC'");
+    const state: { current: JudgedConversation | null } = { current: null };
+    if (scope === 'touched') {
+      const n = Number((await this.rows<{ n: bigint }>('SELECT count(*) AS n FROM touched'))[0].n);
+      if (n <= pageSize) {
+        // A small scope (a daemon batch) is read in one query: the paged path's fixed cost would dominate it.
+        const reader = await this.conn.runAndReadAll(`${sql} ORDER BY t.conversation_id, t.turn_index`);
+        yield* assembleConversations(reader.getColumns(), reader.currentRowCount, state);
+        if (state.current) yield state.current;
+        return;
+      }
+    }
     // Materialise the scope once, sorted and numbered in pages, then read page by page. A streaming result cannot be
     // held open here: the caller appends detections on this connection between pages, which would end the stream.
     await this.conn.run(`CREATE OR REPLACE TEMP TABLE read_scope AS
@@ -201,48 +215,13 @@ export class Store {
       SELECT conv.page, q.* FROM (${sql}) q JOIN conv USING (conversation_id)
       ORDER BY conv.page, q.conversation_id, q.turn_index`);
     const pages = Number((await this.rows<{ n: bigint | null }>('SELECT max(page) AS n FROM read_scope'))[0].n ?? -1);
-    let current: JudgedConversation | null = null;
     for (let page = 0; page <= pages; page++) {
       const reader = await this.conn.runAndReadAll(
         `SELECT * EXCLUDE (page) FROM read_scope WHERE page = ${page} ORDER BY conversation_id, turn_index`,
       );
-      const cols = reader.getColumns();
-      const n = reader.currentRowCount;
-      for (let i = 0; i < n; i++) {
-        const conversationId = cols[0][i] as string;
-        if (!current || current.conversation.conversationId !== conversationId) {
-          if (current) yield current;
-          current = { conversation: { conversationId, turns: [], feedback: new Map() }, verdicts: new Map() };
-        }
-        const meta = cols[8][i] as string | null;
-        const turn: StoredTurn = {
-          conversationId,
-          turnIndex: Number(cols[1][i]),
-          messageId: cols[2][i] as string,
-          role: cols[3][i] as Role,
-          content: cols[4][i] as string,
-          ts: (cols[5][i] as string | null) ?? null,
-          policyVersion: (cols[6][i] as string | null) ?? null,
-          userHash: (cols[7][i] as string | null) ?? null,
-          metadata: meta && meta !== '{}' ? JSON.parse(meta) : {},
-        };
-        current.conversation.turns.push(turn);
-        const verdict = cols[10][i] as string | null;
-        if (verdict) {
-          const v = JSON.parse(verdict) as Verdict;
-          current.verdicts.set(turn.messageId, { ...v, categories: v.categories ?? [], agreed: v.agreed ?? [] });
-        }
-        const events = cols[9][i] as string | null;
-        if (events) {
-          const parsed = JSON.parse(events) as Array<{ e: string; k: string; v: number | null; t: string | null; u: string | null }>;
-          current.conversation.feedback.set(
-            turn.messageId,
-            parsed.map((p): StoredFeedback => ({ eventId: p.e, messageId: turn.messageId, kind: p.k, value: p.v, ts: p.t, userHash: p.u })),
-          );
-        }
-      }
+      yield* assembleConversations(reader.getColumns(), reader.currentRowCount, state);
     }
-    if (current) yield current;
+    if (state.current) yield state.current;
   }
 
   // ---------------------------------------------------------------- detections
@@ -298,6 +277,47 @@ export class Store {
   }
 }
 
+
+/**
+ * Turn rows (ordered by conversation, turn) into conversations; yields each one when the next begins and leaves the
+ * last, possibly continued in the next page, in `state.current`.
+ */
+function* assembleConversations(cols: unknown[][], n: number, state: { current: JudgedConversation | null }): Generator<JudgedConversation> {
+  for (let i = 0; i < n; i++) {
+    const conversationId = cols[0][i] as string;
+    let current = state.current;
+    if (!current || current.conversation.conversationId !== conversationId) {
+      if (current) yield current;
+      current = state.current = { conversation: { conversationId, turns: [], feedback: new Map() }, verdicts: new Map() };
+    }
+    const meta = cols[8][i] as string | null;
+    const turn: StoredTurn = {
+      conversationId,
+      turnIndex: Number(cols[1][i]),
+      messageId: cols[2][i] as string,
+      role: cols[3][i] as Role,
+      content: cols[4][i] as string,
+      ts: (cols[5][i] as string | null) ?? null,
+      policyVersion: (cols[6][i] as string | null) ?? null,
+      userHash: (cols[7][i] as string | null) ?? null,
+      metadata: meta && meta !== '{}' ? JSON.parse(meta) : {},
+    };
+    current.conversation.turns.push(turn);
+    const verdict = cols[10][i] as string | null;
+    if (verdict) {
+      const v = JSON.parse(verdict) as Verdict;
+      current.verdicts.set(turn.messageId, { ...v, categories: v.categories ?? [], agreed: v.agreed ?? [] });
+    }
+    const events = cols[9][i] as string | null;
+    if (events) {
+      const parsed = JSON.parse(events) as Array<{ e: string; k: string; v: number | null; t: string | null; u: string | null }>;
+      current.conversation.feedback.set(
+        turn.messageId,
+        parsed.map((p): StoredFeedback => ({ eventId: p.e, messageId: turn.messageId, kind: p.k, value: p.v, ts: p.t, userHash: p.u })),
+      );
+    }
+  }
+}
 
 /** One `signals` row for a detector's answer about an assistant turn; a null answer leaves no row. */
 export function appendSignalRow(app: DuckDBAppender, turn: { messageId: string; conversationId: string; turnIndex: number }, s: NamedSignal): void {

@@ -2,10 +2,11 @@
 // the batch transaction (ingest + incremental detection + offsets), and its export of sealed segments to the lake.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Store, type DetectionRow } from '../store.js';
-import type { Conversation, IngestRecord, Reject, Role, StoredFeedback, StoredTurn } from '../model.js';
+import { Store } from '../store.js';
+import { detectStored } from '../pipeline.js';
+import type { IngestRecord, Reject } from '../model.js';
 import type { DetectorConfig } from '../../detectors/config.js';
-import { createDetectors, detectConversation } from '../../detectors/registry.js';
+import { createDetectors } from '../../detectors/registry.js';
 import type { Detector } from '../../detectors/types.js';
 import { errorMessage } from '../errors.js';
 
@@ -116,65 +117,11 @@ export class PartitionState {
     });
   }
 
-  /**
-   * What `detectStored(store, 'touched')` does, with one read instead of a paged scan: a batch touches a few hundred
-   * conversations of a store that keeps growing, and the paged reader's fixed cost (temp table, full feedback
-   * aggregate, page queries) dominated small batches at steady load. Same detectors, same Conversation shape, same
-   * replace-then-append of the touched conversations' signals and verdicts (a unit test compares both).
-   */
+  /** Re-judge the conversations the merge touched (the store reads a small scope in one query). */
   private async detectTouched(config: DetectorConfig | undefined): Promise<number> {
-    const s = this.store;
     const detectors = (this.detectors ??= createDetectors(config));
-    const touched = 'SELECT conversation_id FROM touched';
-    const pairs = detectors.map((d) => `(detector = ${sqlString(d.name)} AND detector_version = ${sqlString(d.version)})`).join(' OR ');
-    await s.run(`DELETE FROM signals WHERE conversation_id IN (${touched}) AND (${pairs})`);
-    await s.run(`DELETE FROM verdicts WHERE conversation_id IN (${touched})`);
-    const reader = await s.conn.runAndReadAll(`
-      WITH tt AS (SELECT * FROM turns WHERE conversation_id IN (${touched})),
-      fb AS (
-        SELECT message_id,
-               to_json(list(struct_pack(e := event_id, k := kind, v := value, t := strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ'), u := user_hash)
-                            ORDER BY ts NULLS LAST, event_id))::VARCHAR AS events
-        FROM feedback_events WHERE message_id IN (SELECT message_id FROM tt) GROUP BY message_id)
-      SELECT tt.conversation_id, tt.turn_index, tt.message_id, tt.role, tt.content, strftime(tt.ts, '%Y-%m-%dT%H:%M:%S.%gZ') AS ts,
-             tt.policy_version, tt.user_hash, tt.metadata::VARCHAR AS metadata, fb.events
-      FROM tt LEFT JOIN fb USING (message_id)
-      ORDER BY tt.conversation_id, tt.turn_index`);
-    const cols = reader.getColumns();
-    const rows: DetectionRow[] = [];
-    let current: Conversation | null = null;
-    const judge = (c: Conversation) => rows.push(...detectConversation(c, detectors, config));
-    for (let i = 0; i < reader.currentRowCount; i++) {
-      const conversationId = cols[0][i] as string;
-      if (!current || current.conversationId !== conversationId) {
-        if (current) judge(current);
-        current = { conversationId, turns: [], feedback: new Map() };
-      }
-      const meta = cols[8][i] as string | null;
-      const turn: StoredTurn = {
-        conversationId,
-        turnIndex: Number(cols[1][i]),
-        messageId: cols[2][i] as string,
-        role: cols[3][i] as Role,
-        content: cols[4][i] as string,
-        ts: (cols[5][i] as string | null) ?? null,
-        policyVersion: (cols[6][i] as string | null) ?? null,
-        userHash: (cols[7][i] as string | null) ?? null,
-        metadata: meta && meta !== '{}' ? JSON.parse(meta) : {},
-      };
-      current.turns.push(turn);
-      const events = cols[9][i] as string | null;
-      if (events) {
-        const parsed = JSON.parse(events) as Array<{ e: string; k: string; v: number | null; t: string | null; u: string | null }>;
-        current.feedback.set(
-          turn.messageId,
-          parsed.map((p): StoredFeedback => ({ eventId: p.e, messageId: turn.messageId, kind: p.k, value: p.v, ts: p.t, userHash: p.u })),
-        );
-      }
-    }
-    if (current) judge(current);
-    await s.appendDetections(rows);
-    return rows.length;
+    const summary = await detectStored(this.store, 'touched', config, undefined, detectors);
+    return summary.assistantTurns;
   }
 
   /** Moves the stored offset past messages that carried nothing to store (all dead-lettered). */
