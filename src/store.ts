@@ -232,10 +232,10 @@ export class Store {
    */
   async clearDetections(detectorVersions: Array<{ name: string; version: string }>, scope: 'touched' | 'all'): Promise<void> {
     const convFilter = scope === 'touched' ? 'conversation_id IN (SELECT conversation_id FROM touched)' : 'TRUE';
-    for (const d of detectorVersions)
-      await this.conn.run(
-        `DELETE FROM signals WHERE ${convFilter} AND detector = ${sqlString(d.name)} AND detector_version = ${sqlString(d.version)}`,
-      );
+    if (detectorVersions.length) {
+      const which = detectorVersions.map((d) => `(detector = ${sqlString(d.name)} AND detector_version = ${sqlString(d.version)})`).join(' OR ');
+      await this.conn.run(`DELETE FROM signals WHERE ${convFilter} AND (${which})`);
+    }
     await this.conn.run(`DELETE FROM verdicts WHERE ${convFilter}`);
   }
 

@@ -32,15 +32,18 @@ export const daemonConfigSchema = z
       .optional(),
     /** Detector settings file (the same `{"detectors": ...}` JSON as `mine --config`). */
     detectorConfigFile: z.string().min(1).optional(),
-    /** Largest fetch per partition; bounds a batch's size and so the memory one batch needs. */
-    maxBytesPerPartition: z.number().int().positive().default(1_048_576),
-    /** Partitions processed at the same time (each partition's store is still used by one batch at a time). */
+    /**
+     * Largest fetch per partition; bounds a batch's size and so the memory one batch needs. Each batch pays a fixed
+     * store-transaction cost, so a backlog is worked off in big batches (8 MiB is ~15k typical turns).
+     */
+    maxBytesPerPartition: z.number().int().positive().default(8 * 1_048_576),
     /**
      * Fetch tuning: the broker answers once minBytes are ready or after maxWaitTimeMs. Every batch costs one store
      * transaction, so under steady load fewer, larger batches (higher minBytes) trade a little latency for throughput.
      */
     minBytes: z.number().int().min(1).default(1),
     maxWaitTimeMs: z.number().int().min(10).max(10_000).default(250),
+    /** Partitions processed at the same time (each partition's store is still used by one batch at a time). */
     partitionsConcurrently: z.number().int().min(1).max(64).default(2),
     sessionTimeoutMs: z.number().int().min(6000).default(10_000),
     heartbeatIntervalMs: z.number().int().positive().default(1000),
