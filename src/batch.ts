@@ -4,6 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Store, appendSignalRow, type DetectionRow } from './store.js';
+import { formatHackingJump, rewardHackingJumps, type HackingJump } from './monitors.js';
 import { loadConfig, type RunConfig } from './config.js';
 import { MinerError, errorMessage } from './errors.js';
 import { createDetectors, detectConversation, DETECTOR_REGISTRY, isDetectorName } from '../detectors/registry.js';
@@ -237,6 +238,8 @@ export interface BatchSummary {
   skippedDetectors: Record<string, string>;
   units: UnitReport[];
   release: { name: string; path: string; version: string; existed: boolean; rows: Record<string, { train: number; test: number }> } | null;
+  /** Reward-hacking rates that jumped between policy versions in the window (warnings, not failures). */
+  hackingWarnings: HackingJump[];
   exitCode: number;
 }
 
@@ -303,6 +306,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
     skippedDetectors: skipped,
     units: [],
     release: null,
+    hackingWarnings: [],
     exitCode: BATCH_EXIT.OK,
   };
   try {
@@ -519,6 +523,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
       }
     }
     if (summary.units.some((u) => u.status === 'failed' || u.status === 'blocked')) summary.exitCode = BATCH_EXIT.PARTIAL;
+    summary.hackingWarnings = await rewardHackingJumps(store, inWindow);
     return summary;
   } finally {
     o.progress?.end();
@@ -586,6 +591,7 @@ export function formatBatchSummary(s: BatchSummary): string {
     lines.push(`  release   ${s.release.path}${s.release.existed ? '  (unchanged)' : ''}`);
     lines.push('            ' + Object.entries(s.release.rows).map(([b, n]) => `${b} ${n.train}+${n.test}`).join(', ') + ' (train+test rows)');
   }
+  for (const j of s.hackingWarnings) lines.push(`  WARNING   ${formatHackingJump(j)}`);
   if (s.exitCode === BATCH_EXIT.PARTIAL) lines.push('  incomplete: rerun the same command to retry the failed units (exit 5)');
   return lines.join('\n') + '\n';
 }

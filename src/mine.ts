@@ -8,6 +8,7 @@ import { defaultReleasesDir } from './paths.js';
 import type { Layout } from '../connectors/formats.js';
 import { buildRelease, writeRelease, type ReleaseInfo } from '../builders/index.js';
 import { createDetectors } from '../detectors/registry.js';
+import { formatHackingJump, rewardHackingJumps, type HackingJump } from './monitors.js';
 import { recordRelease } from './report/release-stats.js';
 
 export interface MineOptions {
@@ -37,6 +38,8 @@ export interface MineSummary {
   detect: DetectSummary;
   store: StoreTotals;
   release: BuildSummary | null;
+  /** Reward-hacking rates that jumped between policy versions among this run's conversations. */
+  hackingWarnings: HackingJump[];
   seconds: Record<string, number>;
 }
 
@@ -87,7 +90,8 @@ export async function runMine(o: MineOptions): Promise<MineSummary> {
       release = await buildFromStore(store, join(o.out, 'releases'), o.name, config);
       seconds.build = since(t0);
     }
-    return { db: o.db, ingest, detect, store: await storeTotals(store), release, seconds };
+    const hackingWarnings = await rewardHackingJumps(store, 'conversation_id IN (SELECT conversation_id FROM touched)');
+    return { db: o.db, ingest, detect, store: await storeTotals(store), release, hackingWarnings, seconds };
   } finally {
     store.close();
   }
@@ -173,6 +177,7 @@ export function formatMineSummary(s: MineSummary): string {
     const dropped = Object.entries(r.dropped).filter(([, n]) => n > 0);
     if (dropped.length) lines.push('  dropped   ' + dropped.map(([f, n]) => `${f} ${n}`).join(', '));
   }
+  for (const j of s.hackingWarnings) lines.push(`  WARNING   ${formatHackingJump(j)}`);
   lines.push(`  time      ` + Object.entries(s.seconds).map(([k, v]) => `${k} ${v.toFixed(2)}s`).join(', '));
   return lines.join('\n') + '\n';
 }
