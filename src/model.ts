@@ -10,6 +10,7 @@ export const KNOWN_FEEDBACK_KINDS = ['love', 'thumbs_up', 'thumbs_down', 'regene
 export type KnownFeedbackKind = (typeof KNOWN_FEEDBACK_KINDS)[number];
 
 export const DEFAULT_MAX_CONTENT_BYTES = 1_000_000;
+const NOT_BLANK = /\S/;
 
 const isoTimestamp = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const ms = typeof v === 'number' ? (v < 1e11 ? v * 1000 : v) : Date.parse(v);
@@ -30,8 +31,9 @@ export function turnSchema(maxContentBytes = DEFAULT_MAX_CONTENT_BYTES) {
     role: z.enum(ROLES),
     content: z
       .string()
-      .refine((s) => s.trim().length > 0, 'empty content')
-      .refine((s) => Buffer.byteLength(s, 'utf8') <= maxContentBytes, `content larger than ${maxContentBytes} bytes`),
+      // Cheap checks first: no trimmed copy of the text, and the byte count only when the text could be too long.
+      .refine((s) => NOT_BLANK.test(s), 'empty content')
+      .refine((s) => s.length * 3 <= maxContentBytes || Buffer.byteLength(s, 'utf8') <= maxContentBytes, `content larger than ${maxContentBytes} bytes`),
     ts: isoTimestamp.nullish().transform((v) => v ?? null),
     policy_version: z.string().max(256).nullish().transform((v) => v ?? null),
     user_key: z.union([z.string(), z.number()]).nullish().transform((v) => (v == null ? null : String(v))),
