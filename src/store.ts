@@ -349,6 +349,8 @@ export function appendSignalRow(app: DuckDBAppender, turn: { messageId: string; 
 export class IngestSession {
   private seq = 0;
   private staged = 0;
+  /** Users write many turns: remember recent hashes instead of an HMAC per record (bounded). */
+  private userHashes = new Map<string, string>();
   constructor(
     private readonly store: Store,
     private readonly turns: DuckDBAppender,
@@ -374,7 +376,7 @@ export class IngestSession {
         else tA.appendNull();
         if (t.policy_version) tA.appendVarchar(t.policy_version);
         else tA.appendNull();
-        if (t.user_key) tA.appendVarchar(hashUserKey(this.salt, t.user_key));
+        if (t.user_key) tA.appendVarchar(this.userHash(t.user_key));
         else tA.appendNull();
         tA.appendVarchar(JSON.stringify(t.metadata));
         tA.appendVarchar(r.origin.file);
@@ -390,7 +392,7 @@ export class IngestSession {
         else fA.appendDouble(e.value);
         if (e.ts) fA.appendVarchar(e.ts);
         else fA.appendNull();
-        if (e.user_key) fA.appendVarchar(hashUserKey(this.salt, e.user_key));
+        if (e.user_key) fA.appendVarchar(this.userHash(e.user_key));
         else fA.appendNull();
         fA.appendVarchar(JSON.stringify(e.metadata));
         fA.appendVarchar(r.origin.file);
@@ -399,6 +401,16 @@ export class IngestSession {
       }
     }
     this.staged += records.length;
+  }
+
+  private userHash(key: string): string {
+    let h = this.userHashes.get(key);
+    if (h === undefined) {
+      if (this.userHashes.size >= 100_000) this.userHashes.clear();
+      h = hashUserKey(this.salt, key);
+      this.userHashes.set(key, h);
+    }
+    return h;
   }
 
   addRejects(rejects: Reject[]): void {
