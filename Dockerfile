@@ -8,7 +8,6 @@ COPY src ./src
 COPY connectors ./connectors
 COPY detectors ./detectors
 COPY builders ./builders
-COPY bench ./bench
 RUN npx tsc -p tsconfig.json && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
