@@ -2,6 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../src/store.js';
+import { detectStored } from '../src/pipeline.js';
+
+const GUSHY = "Great question! I'm so happy to help. Here you go. Bye! 😊😊";
 
 async function known(): Promise<Store> {
   const s = await Store.open(':memory:', { salt: 'x' });
@@ -9,7 +12,7 @@ async function known(): Promise<Store> {
     `('${c}', ${i}, '${c}:${i}', '${role}', '${content.replace(/'/g, "''")}', TIMESTAMPTZ '${day} 10:00:00+00', ${pv ? `'${pv}'` : 'NULL'}, NULL, '{}', 'f', 1)`;
   const rows: string[] = [];
   // Day 1, policy A: 4 judged responses, 1 dsat, 2 sat. Day 2, policy B: 2 judged, 2 dsat.
-  for (let c = 0; c < 4; c++) rows.push(turn(`a${c}`, 0, 'user', 'q', null, '2026-11-01'), turn(`a${c}`, 1, 'assistant', c === 0 ? 'Great question! Here you go. Bye! 😊' : 'answer', 'A', '2026-11-01'), turn(`a${c}`, 2, 'user', 'next', null, '2026-11-01'));
+  for (let c = 0; c < 4; c++) rows.push(turn(`a${c}`, 0, 'user', 'q', null, '2026-11-01'), turn(`a${c}`, 1, 'assistant', c === 0 ? GUSHY : 'answer', 'A', '2026-11-01'), turn(`a${c}`, 2, 'user', 'next', null, '2026-11-01'));
   for (let c = 0; c < 2; c++) rows.push(turn(`b${c}`, 0, 'user', 'q', null, '2026-11-02'), turn(`b${c}`, 1, 'assistant', 'If this helped, please like it! answer', 'B', '2026-11-02'));
   await s.run(`INSERT INTO turns VALUES ${rows.join(',')}`);
   const v = (m: string, label: string, cats: string, pv: string) => `('${m}', '${m.split(':')[0]}', 1, '${label}', ${label === 'dsat' ? 0.9 : 0.1}, ${cats}, 0.8, ['wildfeedback'], '${pv}', '1')`;
@@ -69,18 +72,22 @@ test('v_detector_agreement compares detectors that both fired, ignoring ambiguou
   s.close();
 });
 
-test('v_reward_hacking rates farewells, begging, gushing and emoji per policy', async () => {
+test('v_reward_hacking aggregates the stored per-response flags (written by the detect stage) per policy', async () => {
   const s = await known();
-  const r = await s.rows<{ policy_version: string; farewell_rate: number; begging_rate: number; gushing_rate: number; emoji_per_1k_chars: number }>('SELECT * FROM v_reward_hacking');
+  // The flags are written when responses are judged; judge the known store's responses through the real path.
+  await s.transaction(() => detectStored(s, 'all'));
+  const r = await s.rows<{ policy_version: string; responses: bigint; farewell_rate: number; begging_rate: number; gushing_rate: number; emoji_heavy_rate: number; emoji_per_word: number }>('SELECT * FROM v_reward_hacking');
   const a = r.find((x) => x.policy_version === 'A')!;
   const b = r.find((x) => x.policy_version === 'B')!;
+  assert.equal(Number(a.responses), 4);
   assert.equal(a.farewell_rate, 0.25);
   assert.equal(a.gushing_rate, 0.25);
+  assert.equal(a.emoji_heavy_rate, 0.25);
   assert.equal(a.begging_rate, 0);
-  assert.ok(a.emoji_per_1k_chars > 0);
+  assert.ok(a.emoji_per_word > 0);
   assert.equal(b.begging_rate, 1);
   assert.equal(b.farewell_rate, 0);
-  assert.equal(b.emoji_per_1k_chars, 0);
+  assert.equal(b.emoji_per_word, 0);
   s.close();
 });
 

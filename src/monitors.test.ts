@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from './store.js';
+import { detectStored } from './pipeline.js';
 import { formatHackingJump, rewardHackingJumps } from './monitors.js';
 
 async function storeWith(newPolicyReply: string): Promise<Store> {
@@ -11,6 +12,7 @@ async function storeWith(newPolicyReply: string): Promise<Store> {
     rows.push(`('b${i}', 1, 'b${i}:1', 'assistant', '${newPolicyReply}', TIMESTAMPTZ '2026-11-02 10:00:00+00', 'p2', NULL, '{}', 'f', ${i})`);
   }
   await s.run(`INSERT INTO turns VALUES ${rows.join(',')}`);
+  await s.transaction(() => detectStored(s, 'all')); // judging writes the per-response flags the check reads
   return s;
 }
 

@@ -233,7 +233,7 @@ export function renderReport(d: ReportData): string {
           { key: 'farewell_rate', label: 'farewell', fmt: pct },
           { key: 'begging_rate', label: 'begging', fmt: pct },
           { key: 'gushing_rate', label: 'gushing', fmt: pct },
-          { key: 'emoji_per_1k_chars', label: 'emoji / 1k chars', fmt: (v) => (v === null ? '–' : Number(v).toFixed(2)) },
+          { key: 'emoji_heavy_rate', label: 'emoji-heavy', fmt: pct },
         ],
         d.hacking,
       ),

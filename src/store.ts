@@ -12,6 +12,7 @@ import type { NamedSignal, Verdict, AssistantTurnContext } from '../detectors/ty
 import { isAmbiguous } from '../detectors/types.js';
 import type { JudgedConversation } from '../builders/types.js';
 import { hashUserKey } from './hash.js';
+import { hackingFlags } from './plove/hacking.js';
 import { MinerError, errorMessage } from './errors.js';
 
 export const FUSION_VERSION = '1';
@@ -237,12 +238,14 @@ export class Store {
       await this.conn.run(`DELETE FROM signals WHERE ${convFilter} AND (${which})`);
     }
     await this.conn.run(`DELETE FROM verdicts WHERE ${convFilter}`);
+    await this.conn.run(`DELETE FROM response_flags WHERE ${convFilter}`);
   }
 
   /** Bulk-append signals and verdicts through the Appender. */
   async appendDetections(rows: DetectionRow[]): Promise<void> {
     const sig = await this.conn.createAppender('signals');
     const ver = await this.conn.createAppender('verdicts');
+    const flags = await this.conn.createAppender('response_flags');
     try {
       for (const { ctx, signals, verdict } of rows) {
         const t = ctx.assistantTurn;
@@ -259,12 +262,25 @@ export class Store {
         else ver.appendNull();
         ver.appendVarchar(FUSION_VERSION);
         ver.endRow();
+        const f = hackingFlags(t.content);
+        flags.appendVarchar(t.messageId);
+        flags.appendVarchar(t.conversationId);
+        if (t.policyVersion) flags.appendVarchar(t.policyVersion);
+        else flags.appendNull();
+        flags.appendBoolean(f.farewell);
+        flags.appendBoolean(f.emojiHeavy);
+        flags.appendBoolean(f.reactionBegging);
+        flags.appendBoolean(f.gushing);
+        flags.appendDouble(f.emojiDensity);
+        flags.endRow();
       }
       sig.flushSync();
       ver.flushSync();
+      flags.flushSync();
     } finally {
       sig.closeSync();
       ver.closeSync();
+      flags.closeSync();
     }
   }
 

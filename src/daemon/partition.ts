@@ -214,6 +214,7 @@ export class PartitionState {
       if (n === 0) return 0;
       await s.run('DELETE FROM signals WHERE conversation_id IN (SELECT conversation_id FROM prune_convs)');
       await s.run('DELETE FROM verdicts WHERE conversation_id IN (SELECT conversation_id FROM prune_convs)');
+      await s.run('DELETE FROM response_flags WHERE conversation_id IN (SELECT conversation_id FROM prune_convs)');
       await s.run(`DELETE FROM feedback_events WHERE message_id IN
         (SELECT message_id FROM turns WHERE conversation_id IN (SELECT conversation_id FROM prune_convs))`);
       await s.run('DELETE FROM turns WHERE conversation_id IN (SELECT conversation_id FROM prune_convs)');
