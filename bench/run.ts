@@ -71,7 +71,8 @@ const node = (script: string, ...rest: string[]): Cmd => ['node', [script, ...re
 const nodeTsx = (script: string, ...rest: string[]): Cmd => ['node', ['--import', 'tsx', script, ...rest]];
 
 async function run(cmd: Cmd, timeout = timeoutSeconds, opts: { allowFail?: boolean } = {}): Promise<Measured> {
-  const m = await measure(cmd[0], [...cmd[1]], { cwd: ROOT, timeoutSeconds: timeout, maxRssMiB: rssCapMiB });
+  // FEEDBACK_MINER_DEBUG only adds a stack trace to a failure, so a failing run says where it broke.
+  const m = await measure(cmd[0], [...cmd[1]], { cwd: ROOT, timeoutSeconds: timeout, maxRssMiB: rssCapMiB, env: { ...process.env, FEEDBACK_MINER_DEBUG: '1' } });
   if (m.exitCode !== 0 && !opts.allowFail) throw new Error(`${m.command} exited ${m.exitCode}:\n${m.stderrTail}`);
   return m;
 }
@@ -251,7 +252,7 @@ async function benchBatch(): Promise<Section> {
 }
 
 async function benchMemory(): Promise<Section> {
-  const points: { turns: number; file: string; maxRssMiB: number; wallSeconds: number; exitCode: number; timedOut?: boolean; rssCapped?: boolean }[] = [];
+  const points: { turns: number; file: string; maxRssMiB: number; wallSeconds: number; exitCode: number; timedOut?: boolean; rssCapped?: boolean; error?: string }[] = [];
   for (const target of memoryTurns) {
     const corpus = await ensureCorpus(target);
     let runs = mineRunsByTurns.get(corpus.turns);
@@ -262,7 +263,7 @@ async function benchMemory(): Promise<Section> {
       runs = [r];
     }
     const mid = byMedianWall(runs);
-    points.push({ turns: corpus.turns, file: rel(corpus.file), maxRssMiB: round(median(runs.map((r) => r.m.maxRssMiB)), 1), wallSeconds: round(mid.m.wallSeconds, 2), exitCode: mid.m.exitCode, ...(mid.m.timedOut ? { timedOut: true } : {}), ...(mid.m.rssCapped ? { rssCapped: true } : {}) });
+    points.push({ turns: corpus.turns, file: rel(corpus.file), maxRssMiB: round(median(runs.map((r) => r.m.maxRssMiB)), 1), wallSeconds: round(mid.m.wallSeconds, 2), exitCode: mid.m.exitCode, ...(mid.m.timedOut ? { timedOut: true } : {}), ...(mid.m.rssCapped ? { rssCapped: true } : {}), ...(mid.m.exitCode !== 0 ? { error: mid.m.stderrTail.trim() } : {}) });
   }
   const first = points[0];
   const last = points[points.length - 1];
@@ -276,8 +277,9 @@ async function benchMemory(): Promise<Section> {
     goal: `<= 1.5 (streaming; input ${sizeRatio}x)`,
     value: rssGrowth !== undefined ? `${rssGrowth.toFixed(2)} (${first.maxRssMiB.toFixed(0)} -> ${last.maxRssMiB.toFixed(0)} MiB)`
       : points.length < 2 ? 'one size only'
-      : `>= ${lowerBound.toFixed(2)} (${first.maxRssMiB.toFixed(0)} -> >= ${last.maxRssMiB.toFixed(0)} MiB; ${last.timedOut ? `killed at the ${timeoutSeconds} s limit` : last.rssCapped ? `killed at the ${rssCapMiB} MiB RSS cap` : `exit ${last.exitCode}`})`,
-    met: rssGrowth !== undefined ? (rssGrowth > 1.5 ? false : sizeRatio >= 5 ? true : null) : points.length > 1 && lowerBound > 1.5 ? false : null,
+      : last.timedOut || last.rssCapped ? `>= ${lowerBound.toFixed(2)} (${first.maxRssMiB.toFixed(0)} -> >= ${last.maxRssMiB.toFixed(0)} MiB; killed at the ${last.timedOut ? `${timeoutSeconds} s limit` : `${rssCapMiB} MiB RSS cap`})`
+      : `not measured: mine failed (exit ${points.find((p) => p.exitCode !== 0)!.exitCode}) at ${fmtTurns(points.find((p) => p.exitCode !== 0)!.turns)} turns; see the memory section`,
+    met: rssGrowth !== undefined ? (rssGrowth > 1.5 ? false : sizeRatio >= 5 ? true : null) : (last.timedOut || last.rssCapped) && lowerBound > 1.5 ? false : null,
   }];
   return section({
     targets,

@@ -177,9 +177,9 @@ const RENDER: Record<SectionName, (s: Section) => string> = {
     return out.join('\n');
   },
   memory(sec) {
-    const s = sec as Section & { points: { turns: number; maxRssMiB: number; wallSeconds: number; file: string; timedOut?: boolean; rssCapped?: boolean; exitCode: number }[]; rssGrowth?: number };
+    const s = sec as Section & { points: { turns: number; maxRssMiB: number; wallSeconds: number; file: string; timedOut?: boolean; rssCapped?: boolean; exitCode: number; error?: string }[]; rssGrowth?: number };
     return table(['turns', 'peak RSS MiB', 'wall s', 'corpus', 'note'], s.points.map((p) => [fmtTurns(p.turns), fmt(p.maxRssMiB, 0), fmt(p.wallSeconds, 1), `\`${p.file}\``,
-      p.timedOut ? 'killed at the time limit: RSS is a lower bound' : p.rssCapped ? 'killed at the RSS cap: RSS is a lower bound' : p.exitCode !== 0 ? `exit ${p.exitCode}` : 'completed']));
+      p.timedOut ? 'killed at the time limit: RSS is a lower bound' : p.rssCapped ? 'killed at the RSS cap: RSS is a lower bound' : p.exitCode !== 0 ? `failed, exit ${p.exitCode}: ${(p.error ?? '').split('\n').find((l) => /Error|feedback-miner:/.test(l))?.replace(/\|/g, '/') ?? 'see results.json'}` : 'completed']));
   },
   flr(sec) {
     const s = sec as Section & { models: { name: string; speedup: number; naiveMsPerResponse: number; prefixReuseMsPerResponse: number; followUpsPerResponse: number; meanContextTokens: number; maxAbsDiffNaiveVsReuse: number; runs: number }[] };
