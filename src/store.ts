@@ -453,29 +453,32 @@ export class IngestSession {
     this.feedback.closeSync();
     this.rejectsApp.closeSync();
     const s = this.store;
+    // Ranks over the narrow key columns only: a window over whole rows (content included) must hold them all in
+    // memory at once, which failed at 5M turns under the memory limit.
     await s.run(`CREATE OR REPLACE TEMP TABLE stg_turns_ranked AS
-      SELECT *, row_number() OVER (PARTITION BY message_id ORDER BY seq) AS id_rank,
+      SELECT seq, row_number() OVER (PARTITION BY message_id ORDER BY seq) AS id_rank,
                 first_value(source_file || ':' || source_line) OVER (PARTITION BY message_id ORDER BY seq) AS id_first,
                 row_number() OVER (PARTITION BY conversation_id, turn_index ORDER BY seq) AS pos_rank
       FROM stg_turns`);
     // Classify every staged turn against the input itself and against what is stored.
     await s.run(`CREATE OR REPLACE TEMP TABLE stg_turns_class AS
-      SELECT st.* EXCLUDE (id_first),
+      SELECT st.*,
         CASE
-          WHEN st.id_rank > 1 THEN 'duplicate message_id in input (first at ' || st.id_first || ')'
+          WHEN r.id_rank > 1 THEN 'duplicate message_id in input (first at ' || r.id_first || ')'
           WHEN ex.message_id IS NOT NULL AND ex.conversation_id = st.conversation_id AND ex.turn_index = st.turn_index
                AND ex.content = st.content AND ex.role = st.role THEN 'replay'
           WHEN ex.message_id IS NOT NULL THEN 'message_id already stored with different content or position'
-          WHEN st.pos_rank > 1 THEN 'turn_index already used by another message in this conversation'
+          WHEN r.pos_rank > 1 THEN 'turn_index already used by another message in this conversation'
           WHEN pos.message_id IS NOT NULL THEN 'turn_index already stored for message ' || pos.message_id
           ELSE NULL
         END AS verdict
-      FROM stg_turns_ranked st
+      FROM stg_turns st JOIN stg_turns_ranked r USING (seq)
       LEFT JOIN turns ex ON ex.message_id = st.message_id
       LEFT JOIN turns pos ON pos.conversation_id = st.conversation_id AND pos.turn_index = st.turn_index
                          AND pos.message_id <> st.message_id`);
     await s.run(`CREATE OR REPLACE TEMP TABLE stg_fb_class AS
-      WITH ranked AS (SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY seq) AS id_rank FROM stg_feedback)
+      WITH ranks AS (SELECT seq, row_number() OVER (PARTITION BY event_id ORDER BY seq) AS id_rank FROM stg_feedback),
+      ranked AS (SELECT * FROM stg_feedback JOIN ranks USING (seq))
       SELECT r.*,
         CASE
           WHEN r.id_rank > 1 THEN 'duplicate event_id in input'
