@@ -51,6 +51,11 @@ export const daemonConfigSchema = z
     retries: z.number().int().min(0).max(20).default(3),
     /** Threads each partition store may use; partitions already run in parallel, so 1 keeps CPU use predictable. */
     storeThreads: z.number().int().min(1).max(64).default(1),
+    /**
+     * DuckDB memory limit of each partition store. A daemon owns several stores, and each caches blocks up to its
+     * limit, so this bounds the daemon's memory (with --max-open-conversations bounding what the stores hold).
+     */
+    partitionMemoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'expected a size such as 256MB').default('256MB'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict()

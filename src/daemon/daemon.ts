@@ -152,6 +152,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     if (s) return s;
     s = await PartitionState.open(config.stateDir, p, topics, {
       threads: config.storeThreads,
+      memoryLimit: config.partitionMemoryLimit,
       waitMs: Math.max(30_000, config.sessionTimeoutMs * 3),
       onWait: () => heartbeat().catch(() => undefined),
     });

@@ -66,13 +66,13 @@ export class PartitionState {
     stateDir: string,
     partition: number,
     topics: { turns: string; feedback: string },
-    opts: { threads: number; waitMs: number; onWait?: () => Promise<void> },
+    opts: { threads: number; waitMs: number; memoryLimit?: string; onWait?: () => Promise<void> },
   ): Promise<PartitionState> {
     const path = PartitionState.path(stateDir, partition);
     const deadline = Date.now() + opts.waitMs;
     for (;;) {
       try {
-        const store = await Store.open(path);
+        const store = await Store.open(path, { memoryLimit: opts.memoryLimit ?? '256MB' });
         await store.run(`SET threads = ${opts.threads}`);
         await store.run("SET TimeZone = 'UTC'");
         return new PartitionState(partition, store, topics);
