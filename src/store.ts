@@ -33,7 +33,7 @@ export interface StoreOptions {
   readOnly?: boolean;
   /** Salt for user-key hashes; default: FEEDBACK_MINER_SALT, else a random salt kept in the store's meta table. */
   salt?: string;
-  /** DuckDB memory_limit; default FEEDBACK_MINER_DUCKDB_MEMORY or 1GB. */
+  /** DuckDB memory_limit; default FEEDBACK_MINER_DUCKDB_MEMORY or 4GB. */
   memoryLimit?: string;
 }
 
@@ -70,7 +70,7 @@ export class Store {
     let instance: DuckDBInstance;
     try {
       // A bounded memory limit makes DuckDB spill large sorts and joins to disk instead of growing with the input.
-      const settings: Record<string, string> = { memory_limit: opts.memoryLimit ?? process.env.FEEDBACK_MINER_DUCKDB_MEMORY ?? '1GB' };
+      const settings: Record<string, string> = { memory_limit: opts.memoryLimit ?? process.env.FEEDBACK_MINER_DUCKDB_MEMORY ?? '4GB' };
       if (readOnly) settings.access_mode = 'READ_ONLY';
       instance = await DuckDBInstance.create(path, settings);
     } catch (e) {
