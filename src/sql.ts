@@ -1,6 +1,6 @@
 // The analyst's read-only SQL path: opens the store read-only, refuses statements that write, prints results as
 // an aligned table, CSV or JSON.
-import { DuckDBInstance, StatementType } from '@duckdb/node-api';
+import { DuckDBInstance, StatementType, type DuckDBConnection } from '@duckdb/node-api';
 import { existsSync } from 'node:fs';
 import { MinerError, errorMessage } from './errors.js';
 
@@ -32,31 +32,39 @@ export async function runReadOnlySql(dbPath: string, sql: string): Promise<SqlRe
   const instance = await DuckDBInstance.create(dbPath, { access_mode: 'READ_ONLY' });
   const conn = await instance.connect();
   try {
-    const extracted = await conn.extractStatements(sql).catch((e) => {
-      throw new MinerError('BAD_INPUT', `SQL error: ${errorMessage(e)}`);
-    });
-    if (extracted.count === 0) throw new MinerError('BAD_INPUT', 'no SQL statement given');
-    let last: SqlResult = { columns: [], rows: [] };
-    for (let i = 0; i < extracted.count; i++) {
-      const prepared = await extracted.prepare(i).catch((e) => {
-        throw new MinerError('BAD_INPUT', `SQL error: ${errorMessage(e)}`);
-      });
-      if (!READ_STATEMENTS.has(prepared.statementType))
-        throw new MinerError(
-          'READ_ONLY',
-          `feedback-miner sql is read-only: ${StatementType[prepared.statementType]} statements are refused ` +
-            '(the store is written only by mine/ingest/detect/batch and the daemon)',
-        );
-      const reader = await prepared.runAndReadAll().catch((e) => {
-        throw new MinerError('BAD_INPUT', `SQL error: ${errorMessage(e)}`);
-      });
-      last = { columns: reader.columnNames(), rows: (reader.getRowsJS() as unknown[][]).map((r) => r.map(plain)) };
-    }
-    return last;
+    return await runStatementsReadOnly(conn, sql, 'feedback-miner sql');
   } finally {
     conn.closeSync();
     instance.closeSync();
   }
+}
+
+/**
+ * Run each statement of `sql` on `conn`, refusing (before anything runs) any statement that is not a read; the
+ * result of the last statement is returned. Shared by `sql` (the store) and `lake-sql` (the daemons' lake).
+ */
+export async function runStatementsReadOnly(conn: DuckDBConnection, sql: string, command: string): Promise<SqlResult> {
+  const extracted = await conn.extractStatements(sql).catch((e) => {
+    throw new MinerError('BAD_INPUT', `SQL error: ${errorMessage(e)}`);
+  });
+  if (extracted.count === 0) throw new MinerError('BAD_INPUT', 'no SQL statement given');
+  let last: SqlResult = { columns: [], rows: [] };
+  for (let i = 0; i < extracted.count; i++) {
+    const prepared = await extracted.prepare(i).catch((e) => {
+      throw new MinerError('BAD_INPUT', `SQL error: ${errorMessage(e)}`);
+    });
+    if (!READ_STATEMENTS.has(prepared.statementType))
+      throw new MinerError(
+        'READ_ONLY',
+        `${command} is read-only: ${StatementType[prepared.statementType]} statements are refused ` +
+          '(only the jobs and the daemon write)',
+      );
+    const reader = await prepared.runAndReadAll().catch((e) => {
+      throw new MinerError('BAD_INPUT', `SQL error: ${errorMessage(e)}`);
+    });
+    last = { columns: reader.columnNames(), rows: (reader.getRowsJS() as unknown[][]).map((r) => r.map(plain)) };
+  }
+  return last;
 }
 
 const cell = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));

@@ -2,9 +2,9 @@
 // segments (the same layout Spark or Trino read from object storage), deduplicated to the latest segment per id.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance, StatementType, type DuckDBConnection } from '@duckdb/node-api';
-import { MinerError, errorMessage } from '../errors.js';
-import type { SqlResult } from '../sql.js';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { MinerError } from '../errors.js';
+import { runStatementsReadOnly, type SqlResult } from '../sql.js';
 import { LAKE_TABLES } from './partition.js';
 
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -40,8 +40,6 @@ export async function createLakeViews(conn: DuckDBConnection, lakeDir: string): 
   return found;
 }
 
-const READ = new Set<number>([StatementType.SELECT, StatementType.EXPLAIN, StatementType.PRAGMA, StatementType.RELATION]);
-
 /** Runs read-only SQL over the lake views (what `feedback-miner lake-sql` does). */
 export async function runLakeSql(lakeDir: string, sql: string): Promise<SqlResult> {
   if (!existsSync(lakeDir)) throw new MinerError('STORE', `lake ${lakeDir} does not exist (the daemon writes it: --lake-dir)`);
@@ -49,25 +47,7 @@ export async function runLakeSql(lakeDir: string, sql: string): Promise<SqlResul
   const conn = await instance.connect();
   try {
     await createLakeViews(conn, lakeDir);
-    const extracted = await conn.extractStatements(sql).catch((e) => {
-      throw new MinerError('BAD_INPUT', `SQL error: ${errorMessage(e)}`);
-    });
-    if (extracted.count === 0) throw new MinerError('BAD_INPUT', 'no SQL statement given');
-    let last: SqlResult = { columns: [], rows: [] };
-    for (let i = 0; i < extracted.count; i++) {
-      const prepared = await extracted.prepare(i).catch((e) => {
-        throw new MinerError('BAD_INPUT', `SQL error: ${errorMessage(e)}`);
-      });
-      if (!READ.has(prepared.statementType)) throw new MinerError('READ_ONLY', `lake-sql is read-only: ${StatementType[prepared.statementType]} statements are refused`);
-      const reader = await prepared.runAndReadAll().catch((e) => {
-        throw new MinerError('BAD_INPUT', `SQL error: ${errorMessage(e)}`);
-      });
-      last = {
-        columns: reader.columnNames(),
-        rows: (reader.getRowsJS() as unknown[][]).map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v))),
-      };
-    }
-    return last;
+    return await runStatementsReadOnly(conn, sql, 'lake-sql');
   } finally {
     conn.closeSync();
     instance.closeSync();
