@@ -163,7 +163,9 @@ async function renderInChromium(file: string): Promise<PageResult> {
       '--remote-debugging-pipe',
       'about:blank',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
+    // Its own process group, so the renderer, zygote and crashpad children can be stopped with it: they write into the
+    // profile directory and would race the cleanup below.
+    { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], detached: true },
   );
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
@@ -214,6 +216,12 @@ async function renderInChromium(file: string): Promise<PageResult> {
     clearTimeout(timer);
     if (child.exitCode === null) child.kill('SIGKILL');
     await exited;
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // the group is already gone
+    }
+    rmSync(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
   }
 }
 
@@ -246,4 +254,4 @@ test('the report renders in headless Chromium: charts drawn, no console errors, 
   writeFileSync(SCREENSHOT, r.screenshot);
 });
 
-test.after(() => rmSync(work, { recursive: true, force: true }));
+test.after(() => rmSync(work, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }));
