@@ -151,7 +151,8 @@ test('regeneration pair survives the default confidence filter when the user kep
   const built = await buildRelease([jc], { perUserCap: null, testPercent: 0 });
   assert.equal(built.dropped.min_confidence.ranked, 0);
   assert.equal(built.rows.ranked.train.length, 1);
-  const pair = built.rows.ranked.train[0];
+  const [pair] = await built.rows.ranked.train.toArray();
+  built.dispose();
   assert.deepEqual([pair.chosen![0].content, pair.rejected![0].content], ['blue', 'blorp']);
   assert.equal(pair.meta.confidence, 0.6);
   assert.equal(pair.margin, 0.322);

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { buildRelease } from './pipeline.js';
 import { syntheticJudged } from './synthetic.js';
 
+type Built = Awaited<ReturnType<typeof buildRelease>>;
+const all = async (r: Built, b: 'kto' | 'ranked') => [...(await r.rows[b].train.toArray()), ...(await r.rows[b].test.toArray())];
+
 test('confidence filter, per-user cap and split are applied and counted', async () => {
   const judged = syntheticJudged({ conversations: 120, seed: 11, users: 3 });
   const open = await buildRelease(judged, { minConfidence: 0, perUserCap: null, testPercent: 25 });
@@ -10,17 +13,18 @@ test('confidence filter, per-user cap and split are applied and counted', async 
   const total = (r: typeof open, b: 'kto') => r.rows[b].train.length + r.rows[b].test.length;
   assert.ok(strict.dropped.min_confidence.kto > 0);
   assert.equal(total(strict, 'kto') + strict.dropped.min_confidence.kto, total(open, 'kto'));
-  for (const r of [...strict.rows.kto.train, ...strict.rows.kto.test]) assert.ok(r.meta.confidence >= 0.8);
+  for (const r of await all(strict, 'kto')) assert.ok(r.meta.confidence >= 0.8);
 
   const capped = await buildRelease(judged, { minConfidence: 0, perUserCap: 5, testPercent: 25 });
   const perUser = new Map<string, number>();
-  for (const r of [...capped.rows.kto.train, ...capped.rows.kto.test]) perUser.set(r.meta.user_hash!, (perUser.get(r.meta.user_hash!) ?? 0) + 1);
+  for (const r of await all(capped, 'kto')) perUser.set(r.meta.user_hash!, (perUser.get(r.meta.user_hash!) ?? 0) + 1);
   assert.deepEqual([...perUser.values()], [5, 5, 5]);
   assert.equal(capped.dropped.user_cap.kto, total(open, 'kto') - 15);
 
-  const trainConv = new Set(open.rows.kto.train.map((r) => r.meta.conversation_id));
+  const trainConv = new Set((await open.rows.kto.train.toArray()).map((r) => r.meta.conversation_id));
   assert.ok(open.rows.kto.test.length > 0);
-  assert.ok(open.rows.kto.test.every((r) => !trainConv.has(r.meta.conversation_id)));
+  assert.ok((await open.rows.kto.test.toArray()).every((r) => !trainConv.has(r.meta.conversation_id)));
+  for (const b of [open, strict, capped]) b.dispose();
 });
 
 test('duplicates and contaminated prompts are dropped and counted', async () => {
@@ -58,12 +62,14 @@ test('length report and balancing: equal chosen-longer and chosen-not-longer pai
   const r = balanced.lengthReport.ranked;
   assert.ok(r.shareChosenLongerBefore! > 0 && r.shareChosenLongerBefore! < 1, 'ranked pairs go both ways');
   assert.ok(rows0(balanced) > 0);
-  const rows = [...balanced.rows.ranked.train, ...balanced.rows.ranked.test];
+  const rows = await all(balanced, 'ranked');
   const longer = rows.filter((x) => x.meta.len_chosen! > x.meta.len_rejected!).length;
   assert.equal(longer * 2, rows.length);
   assert.equal(r.shareChosenLongerAfter, 0.5);
   assert.equal(balanced.dropped.length_balance.ranked, r.pairs - r.pairsAfter);
   assert.equal(balanced.lengthReport.revision.pairsAfter, 0, 'all-longer revisions cannot be balanced');
+  plain.dispose();
+  balanced.dispose();
 });
 
 test('bad config is rejected with the field named', async () => {

@@ -9,6 +9,7 @@ import { Deduplicator } from './hygiene/dedup.js';
 import { redactPii, type RedactionCounts } from './hygiene/pii.js';
 import { splitOf } from './hygiene/split.js';
 import { fillDriftChosen, type ChosenClientOptions, type ChosenFillReport } from './chosen.js';
+import { RecordSpool, SpoolDir } from './spool.js';
 import { BUILDER_NAMES, type BuildContext, type BuilderName, type BuiltRecord, type ChatMessage, type JudgedConversation } from './types.js';
 
 /** How much of the end of a record's prompt goes into its near-duplicate fingerprint (with the whole response). */
@@ -35,11 +36,14 @@ export interface LengthReport {
 export interface BuildResult {
   config: ReleaseConfig;
   conversations: number;
-  rows: Record<BuilderName, { train: BuiltRecord[]; test: BuiltRecord[] }>;
+  /** Rows per builder and split, spooled to disk in a stable order (conversation id, then record id). */
+  rows: Record<BuilderName, { train: RecordSpool; test: RecordSpool }>;
   dropped: Record<FilterName, Record<BuilderName, number>>;
   redactions: RedactionCounts;
   lengthReport: Record<BuilderName, LengthReport>;
   chosenFill: ChosenFillReport | null;
+  /** Delete the spooled rows (after the release is written). */
+  dispose(): void;
 }
 
 export interface BuildOptions {
@@ -49,7 +53,12 @@ export interface BuildOptions {
   benchmarkPrompts?: string[];
   /** Fill DRIFT chosen from an OpenAI-compatible endpoint before length balancing. */
   chosenFrom?: ChosenClientOptions;
+  /** Where rows are spooled while building (default: a new directory under the OS temp dir). */
+  spoolDir?: string;
 }
+
+/** DRIFT rows sent to the chosen endpoint at a time (keeps memory bounded whatever the release size). */
+const CHOSEN_CHUNK = 256;
 
 function perBuilder<T>(make: () => T): Record<BuilderName, T> {
   return Object.fromEntries(BUILDER_NAMES.map((b) => [b, make()])) as Record<BuilderName, T>;
@@ -95,6 +104,31 @@ function lengths(r: BuiltRecord): BuiltRecord {
 
 const byId = (a: BuiltRecord, b: BuiltRecord) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
+const isPair = (r: BuiltRecord) => r.chosen !== null && r.rejected !== null;
+const chosenLonger = (r: BuiltRecord) => r.meta.len_chosen! > r.meta.len_rejected!;
+
+/**
+ * Survivors of one builder before length balancing, spooled in order, with the pair counts the balance needs
+ * (counted as rows go in, so the balance decision costs no extra pass).
+ */
+class Survivors {
+  pairs = 0;
+  longer = 0;
+  constructor(readonly spool: RecordSpool) {}
+  push(r: BuiltRecord): void {
+    if (isPair(r)) {
+      this.pairs++;
+      if (chosenLonger(r)) this.longer++;
+    }
+    this.spool.push(r);
+  }
+}
+
+/**
+ * Build a release's rows in one streaming pass over the judged conversations. Memory holds one conversation's
+ * records, the dedup index and per-user counts; rows go to spool files. Order is conversation id (as the store
+ * yields them), then record id, so reruns give the same rows and the same survivor among duplicates.
+ */
 export async function buildRelease(
   judged: AsyncIterable<JudgedConversation> | Iterable<JudgedConversation>,
   cfgInput: ReleaseConfig | ReleaseConfigInput = {},
@@ -110,107 +144,122 @@ export async function buildRelease(
   const dropped = Object.fromEntries(FILTERS.map((f) => [f, perBuilder(() => 0)])) as BuildResult['dropped'];
   const redactions: RedactionCounts = {};
   const redactor = new Redactor(redactions);
-  const kept = perBuilder<BuiltRecord[]>(() => []);
-  let conversations = 0;
+  const spools = new SpoolDir(opts.spoolDir);
+  try {
+    const dedup = perBuilder(() => new Deduplicator(cfg.dedupThreshold, cfg.dedupShingle));
+    const perUser = perBuilder(() => new Map<string, number>());
+    let survivors = perBuilder(() => null as Survivors | null);
+    for (const name of cfg.builders) survivors[name] = new Survivors(spools.spool(`${name}-survivors`));
+    let conversations = 0;
 
-  for await (const jc of judged) {
-    conversations++;
-    redactor.nextConversation();
-    for (const name of cfg.builders) {
-      for (const rec of BUILDERS[name].build(jc, ctx)) {
-        if (rec.meta.confidence < cfg.minConfidence) {
-          dropped.min_confidence[name]++;
-          continue;
+    for await (const jc of judged) {
+      conversations++;
+      redactor.nextConversation();
+      for (const name of cfg.builders) {
+        for (const rec of BUILDERS[name].build(jc, ctx).sort(byId)) {
+          if (rec.meta.confidence < cfg.minConfidence) {
+            dropped.min_confidence[name]++;
+            continue;
+          }
+          const r: BuiltRecord = lengths({
+            ...rec,
+            prompt: redactor.messages(rec.prompt)!,
+            chosen: redactor.messages(rec.chosen),
+            rejected: redactor.messages(rec.rejected),
+            completion: redactor.messages(rec.completion),
+            userPreference: rec.userPreference && redactor.messages([rec.userPreference])![0],
+          });
+          if (decontam?.contaminated(r.prompt.filter((m) => m.role === 'user').map((m) => m.content).join('\n'))) {
+            dropped.decontamination[name]++;
+            continue;
+          }
+          // The most recent context decides whether two records say the same thing; a long shared history would
+          // otherwise dominate both the similarity and the cost.
+          const promptText = r.prompt.map((m) => `${m.role}: ${m.content}`).join('\n').slice(-DEDUP_PROMPT_CHARS);
+          const dup = dedup[name].seen(`${promptText}\n${responseText(r)}`);
+          if (dup) {
+            dropped[dup === 'exact' ? 'exact_duplicate' : 'near_duplicate'][name]++;
+            continue;
+          }
+          if (cfg.perUserCap !== null && r.meta.user_hash !== null) {
+            const n = perUser[name].get(r.meta.user_hash) ?? 0;
+            if (n >= cfg.perUserCap) {
+              dropped.user_cap[name]++;
+              continue;
+            }
+            perUser[name].set(r.meta.user_hash, n + 1);
+          }
+          survivors[name]!.push(r);
         }
-        const clean: BuiltRecord = {
-          ...rec,
-          prompt: redactor.messages(rec.prompt)!,
-          chosen: redactor.messages(rec.chosen),
-          rejected: redactor.messages(rec.rejected),
-          completion: redactor.messages(rec.completion),
-          userPreference: rec.userPreference && redactor.messages([rec.userPreference])![0],
-        };
-        const userText = clean.prompt.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
-        if (decontam?.contaminated(userText)) {
-          dropped.decontamination[name]++;
-          continue;
-        }
-        kept[name].push(lengths(clean));
       }
     }
-  }
 
-  const rows = perBuilder<{ train: BuiltRecord[]; test: BuiltRecord[] }>(() => ({ train: [], test: [] }));
-  const lengthReport = perBuilder<LengthReport>(() => ({
-    pairs: 0,
-    chosenLongerBefore: 0,
-    shareChosenLongerBefore: null,
-    pairsAfter: 0,
-    shareChosenLongerAfter: null,
-  }));
-  const survivors = perBuilder<BuiltRecord[]>(() => []);
-  for (const name of BUILDER_NAMES) {
-    const dedup = new Deduplicator(cfg.dedupThreshold, cfg.dedupShingle);
-    const perUser = new Map<string, number>();
-    for (const r of kept[name].sort(byId)) {
-      // The most recent context decides whether two records say the same thing; a long shared history would
-      // otherwise dominate both the similarity and the cost.
-      const promptText = r.prompt.map((m) => `${m.role}: ${m.content}`).join('\n').slice(-DEDUP_PROMPT_CHARS);
-      const dup = dedup.seen(`${promptText}\n${responseText(r)}`);
-      if (dup) {
-        dropped[dup === 'exact' ? 'exact_duplicate' : 'near_duplicate'][name]++;
-        continue;
-      }
-      if (cfg.perUserCap !== null && r.meta.user_hash !== null) {
-        const n = perUser.get(r.meta.user_hash) ?? 0;
-        if (n >= cfg.perUserCap) {
-          dropped.user_cap[name]++;
-          continue;
+    let chosenFill: ChosenFillReport | null = null;
+    if (opts.chosenFrom && survivors.drift && survivors.drift.spool.length) {
+      const filled = new Survivors(spools.spool('drift-chosen'));
+      chosenFill = { requested: 0, filled: 0, failed: 0, errors: [] };
+      const fill = async (chunk: BuiltRecord[]) => {
+        const f = await fillDriftChosen(chunk, opts.chosenFrom!);
+        chosenFill!.requested += f.report.requested;
+        chosenFill!.filled += f.report.filled;
+        chosenFill!.failed += f.report.failed;
+        chosenFill!.errors.push(...f.report.errors.slice(0, 5 - chosenFill!.errors.length));
+        for (const r of f.rows) filled.push(lengths({ ...r, chosen: redactor.messages(r.chosen) }));
+      };
+      let chunk: BuiltRecord[] = [];
+      for await (const r of survivors.drift.spool) {
+        chunk.push(r);
+        if (chunk.length >= CHOSEN_CHUNK) {
+          await fill(chunk);
+          chunk = [];
         }
-        perUser.set(r.meta.user_hash, n + 1);
       }
-      survivors[name].push(r);
+      if (chunk.length) await fill(chunk);
+      survivors = { ...survivors, drift: filled };
     }
-  }
 
-  let chosenFill: ChosenFillReport | null = null;
-  if (opts.chosenFrom && survivors.drift.length) {
-    const filled = await fillDriftChosen(survivors.drift, opts.chosenFrom);
-    chosenFill = filled.report;
-    survivors.drift = filled.rows.map((r) =>
-      lengths({ ...r, chosen: redactor.messages(r.chosen) }),
-    );
-  }
-
-  for (const name of BUILDER_NAMES) {
-    let list = survivors[name];
-    const paired = list.filter((r) => r.chosen && r.rejected);
-    const longer = paired.filter((r) => r.meta.len_chosen! > r.meta.len_rejected!);
-    const rep = lengthReport[name];
-    rep.pairs = paired.length;
-    rep.chosenLongerBefore = longer.length;
-    rep.shareChosenLongerBefore = paired.length ? longer.length / paired.length : null;
-    if (cfg.balanceLength && paired.length) {
-      // Keep equal numbers of chosen-longer and chosen-not-longer pairs; within a side, lowest ids survive.
-      const notLonger = paired.length - longer.length;
-      const keepEach = Math.min(longer.length, notLonger);
+    const rows = perBuilder(() => ({ train: null as unknown as RecordSpool, test: null as unknown as RecordSpool }));
+    const lengthReport = perBuilder<LengthReport>(() => ({
+      pairs: 0,
+      chosenLongerBefore: 0,
+      shareChosenLongerBefore: null,
+      pairsAfter: 0,
+      shareChosenLongerAfter: null,
+    }));
+    for (const name of BUILDER_NAMES) {
+      rows[name] = { train: spools.spool(`${name}-train`), test: spools.spool(`${name}-test`) };
+      const s = survivors[name];
+      if (!s) continue;
+      const rep = lengthReport[name];
+      rep.pairs = s.pairs;
+      rep.chosenLongerBefore = s.longer;
+      rep.shareChosenLongerBefore = s.pairs ? s.longer / s.pairs : null;
+      // Balancing keeps equal numbers of chosen-longer and chosen-not-longer pairs; within a side, the first in
+      // order survive.
+      const keepEach = cfg.balanceLength && s.pairs ? Math.min(s.longer, s.pairs - s.longer) : Infinity;
       let seenLonger = 0;
       let seenOther = 0;
-      list = list.filter((r) => {
-        if (!(r.chosen && r.rejected)) return true;
-        const isLonger = r.meta.len_chosen! > r.meta.len_rejected!;
-        const ok = isLonger ? ++seenLonger <= keepEach : ++seenOther <= keepEach;
-        if (!ok) dropped.length_balance[name]++;
-        return ok;
-      });
+      let longerAfter = 0;
+      for await (const r of s.spool) {
+        if (isPair(r)) {
+          const longer = chosenLonger(r);
+          if (!(longer ? ++seenLonger <= keepEach : ++seenOther <= keepEach)) {
+            dropped.length_balance[name]++;
+            continue;
+          }
+          rep.pairsAfter++;
+          if (longer) longerAfter++;
+        }
+        rows[name][splitOf(r.meta.conversation_id, cfg.testPercent)].push(r);
+      }
+      rep.shareChosenLongerAfter = rep.pairsAfter ? longerAfter / rep.pairsAfter : null;
+      rows[name].train.seal();
+      rows[name].test.seal();
     }
-    const pairedAfter = list.filter((r) => r.chosen && r.rejected);
-    rep.pairsAfter = pairedAfter.length;
-    rep.shareChosenLongerAfter = pairedAfter.length
-      ? pairedAfter.filter((r) => r.meta.len_chosen! > r.meta.len_rejected!).length / pairedAfter.length
-      : null;
-    for (const r of list) rows[name][splitOf(r.meta.conversation_id, cfg.testPercent)].push(r);
-  }
 
-  return { config: cfg, conversations, rows, dropped, redactions, lengthReport, chosenFill };
+    return { config: cfg, conversations, rows, dropped, redactions, lengthReport, chosenFill, dispose: () => spools.remove() };
+  } catch (e) {
+    spools.remove();
+    throw e;
+  }
 }

@@ -2,7 +2,7 @@
 // manifest and a dataset card). Written to a temporary directory and renamed when whole; same input and config
 // give byte-identical files.
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { createReadStream, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -58,15 +58,16 @@ function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-function outputRows(result: BuildResult, output: OutputName, split: 'train' | 'test'): BuiltRecord[] {
-  if (output === 'drift_pairs') return result.rows.drift[split].filter((r) => r.chosen);
-  return result.rows[output][split];
+function outputSource(result: BuildResult, output: OutputName, split: 'train' | 'test'): AsyncIterable<BuiltRecord> {
+  if (output !== 'drift_pairs') return result.rows[output][split];
+  const drift = result.rows.drift[split];
+  return (async function* () {
+    for await (const r of drift) if (r.chosen) yield r;
+  })();
 }
 
-function countBy(rows: BuiltRecord[], key: (r: BuiltRecord) => string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of rows) out[key(r)] = (out[key(r)] ?? 0) + 1;
-  return out;
+function bump(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
 }
 
 async function writeDurable(path: string, data: string): Promise<void> {
@@ -97,56 +98,72 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Remove temp dirs left by crashed writers (their pid is gone). */
+/** Where a build of release `name` spools its rows: beside the releases, so a crash leaves nothing in /tmp. */
+export function spoolDirFor(outDir: string, name: string): string {
+  return join(outDir, name, `.spool-${process.pid}`);
+}
+
+/** Remove temp dirs and spools left by crashed writers (their pid is gone). */
 async function removeStaleTemps(nameDir: string): Promise<void> {
   if (!existsSync(nameDir)) return;
   for (const e of await readdir(nameDir)) {
-    const m = e.startsWith('.tmp-') ? /-(\d+)$/.exec(e) : null;
-    if (m && (Number(m[1]) === process.pid || !pidAlive(Number(m[1])))) await rm(join(nameDir, e), { recursive: true, force: true });
+    const m = e.startsWith('.tmp-') || e.startsWith('.spool-') ? /-(\d+)$/.exec(e) : null;
+    if (!m) continue;
+    // Our own leftover temp dir is stale too; our own spool is the build being written.
+    const stale = !pidAlive(Number(m[1])) || (Number(m[1]) === process.pid && e.startsWith('.tmp-'));
+    if (stale) await rm(join(nameDir, e), { recursive: true, force: true });
   }
 }
 
-/** Stream rows to a JSONL file (durably), hashing as it goes; rows the format cannot express are counted. */
-async function writeJsonl(
-  path: string,
-  records: BuiltRecord[],
-  toRow: (r: BuiltRecord) => Record<string, unknown> | null,
-): Promise<{ rows: number; skipped: number; sha: string; bytes: number }> {
-  const fh = await open(path, 'w');
-  const hash = createHash('sha256');
-  let rows = 0;
-  let skipped = 0;
-  let bytes = 0;
-  let pending: string[] = [];
-  let pendingChars = 0;
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const chunk = Buffer.from(pending.join(''), 'utf8');
-    pending = [];
-    pendingChars = 0;
-    hash.update(chunk);
-    bytes += chunk.length;
-    await fh.write(chunk);
-  };
-  try {
-    for (const r of records) {
-      const row = toRow(r);
-      if (!row) {
-        skipped++;
-        continue;
-      }
-      const line = JSON.stringify(row) + '\n';
-      pending.push(line);
-      pendingChars += line.length;
-      rows++;
-      if (pendingChars >= 1 << 20) await flush();
-    }
-    await flush();
-    await fh.sync();
-  } finally {
-    await fh.close();
+/** A JSONL file written durably and hashed as it grows; rows the format cannot express are counted. */
+class JsonlSink {
+  rows = 0;
+  skipped = 0;
+  bytes = 0;
+  private hash = createHash('sha256');
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private constructor(
+    private readonly fh: FileHandle,
+    private readonly toRow: (r: BuiltRecord) => Record<string, unknown> | null,
+  ) {}
+
+  static async open(path: string, toRow: (r: BuiltRecord) => Record<string, unknown> | null): Promise<JsonlSink> {
+    return new JsonlSink(await open(path, 'w'), toRow);
   }
-  return { rows, skipped, sha: hash.digest('hex'), bytes };
+
+  async add(r: BuiltRecord): Promise<void> {
+    const row = this.toRow(r);
+    if (!row) {
+      this.skipped++;
+      return;
+    }
+    const line = JSON.stringify(row) + '\n';
+    this.pending.push(line);
+    this.pendingChars += line.length;
+    this.rows++;
+    if (this.pendingChars >= 1 << 20) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const chunk = Buffer.from(this.pending.join(''), 'utf8');
+    this.pending = [];
+    this.pendingChars = 0;
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    await this.fh.write(chunk);
+  }
+
+  async close(): Promise<{ rows: number; skipped: number; sha: string; bytes: number }> {
+    try {
+      await this.flush();
+      await this.fh.sync();
+    } finally {
+      await this.fh.close();
+    }
+    return { rows: this.rows, skipped: this.skipped, sha: this.hash.digest('hex'), bytes: this.bytes };
+  }
 }
 
 async function hashFile(path: string): Promise<{ sha: string; bytes: number }> {
@@ -246,28 +263,43 @@ export async function writeRelease(opts: WriteReleaseOptions): Promise<ReleaseIn
   const conn = await db.connect();
   try {
     const cardConfigs: { config: string; files: Record<string, string> }[] = [];
+    const counts: Record<string, { train: number; test: number; by_category: Record<string, number>; by_policy_version: Record<string, number>; by_label?: Record<string, number> }> = {};
+    const sqlPath = (x: string) => `'${x.replace(/'/g, "''")}'`;
     for (const output of OUTPUT_NAMES) {
       const builder = output === 'drift_pairs' ? 'drift' : output;
       if (!cfg.builders.includes(builder)) continue;
-      if (output === 'drift_pairs' && !(hasDrift && [...result.rows.drift.train, ...result.rows.drift.test].some((r) => r.chosen))) continue;
-      for (const format of formats) {
-        const spec = FORMAT_SPECS[output][format];
-        if (!spec) continue;
-        for (const split of SPLITS) {
+      if (output === 'drift_pairs' && !(hasDrift && (result.chosenFill?.filled ?? 0) > 0)) continue;
+      const outFormats = formats.filter((f) => FORMAT_SPECS[output][f]);
+      if (outFormats.length === 0) continue;
+      const c = (counts[output] = { train: 0, test: 0, by_category: {}, by_policy_version: {}, ...(output === 'kto' ? { by_label: {} } : {}) });
+      for (const split of SPLITS) {
+        // One pass over the spooled rows feeds every format's file.
+        const sinks = new Map<Format, JsonlSink>();
+        for (const format of outFormats) {
           const base = `${output}/${format}/${split}`;
           await mkdir(dirname(join(tmpDir, base)), { recursive: true });
+          sinks.set(format, await JsonlSink.open(join(tmpDir, `${base}.jsonl`), FORMAT_SPECS[output][format]!.row));
+        }
+        for await (const r of outputSource(result, output, split)) {
+          c[split]++;
+          bump(c.by_category, r.meta.category ?? 'none');
+          bump(c.by_policy_version, r.meta.policy_version ?? 'unknown');
+          if (c.by_label) bump(c.by_label, String(r.label));
+          for (const sink of sinks.values()) await sink.add(r);
+        }
+        for (const [format, sink] of sinks) {
+          const base = `${output}/${format}/${split}`;
           const jsonlPath = join(tmpDir, `${base}.jsonl`);
-          const written = await writeJsonl(jsonlPath, outputRows(result, output, split), spec.row);
+          const written = await sink.close();
           if (written.skipped) skipped[`${output}/${format}`] = (skipped[`${output}/${format}`] ?? 0) + written.skipped;
           planned.push({ output, format, split, rows: written.rows, sha: written.sha });
           if (fileTypes.includes('jsonl')) await record(`${base}.jsonl`, written.rows, written);
           if (fileTypes.includes('parquet')) {
             // DuckDB turns the JSONL into Parquet with explicit types, so message lists become list<struct<role,
             // content>> even when a split is empty; one thread keeps row order and bytes stable.
-            const cols = Object.entries(spec.columns)
+            const cols = Object.entries(FORMAT_SPECS[output][format]!.columns)
               .map(([k, t]) => `'${k}': '${t}'`)
               .join(', ');
-            const sqlPath = (x: string) => `'${x.replace(/'/g, "''")}'`;
             await conn.run(
               `COPY (SELECT * FROM read_json(${sqlPath(jsonlPath)}, format='newline_delimited', columns={${cols}}, maximum_object_size=1073741824)) ` +
                 `TO ${sqlPath(join(tmpDir, `${base}.parquet`))} (FORMAT parquet, COMPRESSION zstd)`,
@@ -276,16 +308,18 @@ export async function writeRelease(opts: WriteReleaseOptions): Promise<ReleaseIn
             await record(`${base}.parquet`, written.rows);
           }
           if (!fileTypes.includes('jsonl')) await rm(jsonlPath);
-          if (split === 'test') {
-            const ext = fileTypes.includes('jsonl') ? 'jsonl' : 'parquet';
-            cardConfigs.push({
-              config: `${output}_${format}`,
-              files: { train: `${output}/${format}/train.${ext}`, test: `${output}/${format}/test.${ext}` },
-            });
-          }
         }
       }
+      const ext = fileTypes.includes('jsonl') ? 'jsonl' : 'parquet';
+      for (const format of outFormats)
+        cardConfigs.push({ config: `${output}_${format}`, files: { train: `${output}/${format}/train.${ext}`, test: `${output}/${format}/test.${ext}` } });
     }
+    // The content digest lists files in output, format, split order.
+    const rank = (p: (typeof planned)[number]) => [OUTPUT_NAMES.indexOf(p.output as (typeof OUTPUT_NAMES)[number]), FORMATS.indexOf(p.format), SPLITS.indexOf(p.split)];
+    planned.sort((a, b) => {
+      const [x, y] = [rank(a), rank(b)];
+      return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+    });
     const contentDigest = sha256(planned.map((p) => `${p.output}/${p.format}/${p.split}\n${p.sha}`).join('\u0000'));
     const version = opts.version ?? `v${sha256(`${cHash}\u0000${watermark ?? ''}\u0000${contentDigest}`).slice(0, 12)}`;
     if (!SAFE_NAME.test(version)) throw new Error(`release version "${version}" must match ${SAFE_NAME}`);
@@ -297,18 +331,6 @@ export async function writeRelease(opts: WriteReleaseOptions): Promise<ReleaseIn
       return { dir: finalDir, version, existed: true, files: manifest.files, manifest };
     }
 
-    const outputs = [...new Set(planned.map((p) => p.output))];
-    const counts: Record<string, unknown> = {};
-    for (const o of outputs) {
-      const all = [...outputRows(result, o, 'train'), ...outputRows(result, o, 'test')];
-      counts[o] = {
-        train: outputRows(result, o, 'train').length,
-        test: outputRows(result, o, 'test').length,
-        by_category: countBy(all, (r) => r.meta.category ?? 'none'),
-        by_policy_version: countBy(all, (r) => r.meta.policy_version ?? 'unknown'),
-        ...(o === 'kto' ? { by_label: countBy(all, (r) => String(r.label)) } : {}),
-      };
-    }
     const manifestBase = {
       name: opts.name,
       version,

@@ -6,7 +6,7 @@ import { detectStored, ingestFiles, RejectsWriter, type DetectSummary, type Inge
 import { loadConfig, type RunConfig } from './config.js';
 import { defaultReleasesDir } from './paths.js';
 import type { Layout } from '../connectors/formats.js';
-import { buildRelease, writeRelease, type ReleaseInfo } from '../builders/index.js';
+import { buildRelease, spoolDirFor, writeRelease, type ReleaseInfo } from '../builders/index.js';
 import { createDetectors } from '../detectors/registry.js';
 import { formatHackingJump, rewardHackingJumps, type HackingJump } from './monitors.js';
 import { recordRelease } from './report/release-stats.js';
@@ -137,15 +137,20 @@ export async function buildFromStore(store: Store, releasesDir: string, name: st
   const detectorVersions = await store.rows<{ detector: string; detector_version: string }>(
     'SELECT detector, detector_version FROM v_detector_versions WHERE is_latest ORDER BY 1',
   );
-  const result = await buildRelease(store.judgedConversations('all'), config.release);
+  const result = await buildRelease(store.judgedConversations('all'), config.release, { spoolDir: spoolDirFor(releasesDir, name) });
   const inputWatermark = `turns=${Number(watermark[0].n)};max_ts=${watermark[0].w ?? 'none'}`;
-  const info: ReleaseInfo = await writeRelease({
-    outDir: releasesDir,
-    name,
-    result,
-    inputWatermark,
-    detectorVersions: Object.fromEntries(detectorVersions.map((d) => [d.detector, d.detector_version])),
-  });
+  let info: ReleaseInfo;
+  try {
+    info = await writeRelease({
+      outDir: releasesDir,
+      name,
+      result,
+      inputWatermark,
+      detectorVersions: Object.fromEntries(detectorVersions.map((d) => [d.detector, d.detector_version])),
+    });
+  } finally {
+    result.dispose();
+  }
   if (!store.readOnly) await store.transaction(() => recordRelease(store, { name, info, result, windowLabel: null, inputWatermark }));
   const rows: BuildSummary['rows'] = {};
   for (const [b, r] of Object.entries(result.rows)) rows[b] = { train: r.train.length, test: r.test.length };

@@ -8,6 +8,7 @@ const NUM_HASHES = 128;
 // p ≈ 0.95 (0.85: 0.99) while templated-but-different texts (~0.5) rarely become candidates. With 4-row bands nearly
 // every pair of similar-looking records was a candidate and the check went quadratic (100k turns: 5 s in dedup).
 const BANDS = 16;
+const SIGS_PER_BLOCK = 4096;
 
 export function normaliseText(s: string): string {
   return s.toLowerCase().replace(/\s+/g, ' ').trim();
@@ -77,13 +78,21 @@ export function estimatedJaccard(a: Uint32Array, b: Uint32Array): number {
  */
 export class Deduplicator {
   private exact = new Set<string>();
-  private sigs: Uint32Array[] = [];
-  private buckets = new Map<number, number[]>();
+  // Signatures packed into fixed blocks and one index per band holding the first record (or all records) with that
+  // band key: a few dozen bytes per record, and no single Map near V8's 2^24-entry limit at millions of records.
+  private blocks: Uint32Array[] = [];
+  private count = 0;
+  private bands: Map<number, number | number[]>[] = Array.from({ length: BANDS }, () => new Map());
 
   constructor(
     private readonly threshold: number,
     private readonly shingleSize: number,
   ) {}
+
+  private sig(idx: number): Uint32Array {
+    const off = (idx % SIGS_PER_BLOCK) * NUM_HASHES;
+    return this.blocks[Math.floor(idx / SIGS_PER_BLOCK)].subarray(off, off + NUM_HASHES);
+  }
 
   seen(text: string): 'exact' | 'near' | null {
     const norm = normaliseText(text);
@@ -91,23 +100,30 @@ export class Deduplicator {
     if (this.exact.has(digest)) return 'exact';
     const sig = minhash(shinglesOfNormalised(norm, this.shingleSize));
     const rows = NUM_HASHES / BANDS;
-    const keys: number[] = [];
-    const candidates = new Set<number>();
+    const keys = new Array<number>(BANDS);
+    const checked = new Set<number>();
     for (let b = 0; b < BANDS; b++) {
       // A numeric digest of the band keeps the index small; a digest collision only adds a candidate to check.
       let h = b;
       for (let r = b * rows; r < (b + 1) * rows; r++) h = mix(h ^ sig[r], 0x27d4eb2d);
-      const key = h * BANDS + b;
-      keys.push(key);
-      for (const idx of this.buckets.get(key) ?? []) candidates.add(idx);
+      keys[b] = h;
+      const hit = this.bands[b].get(h);
+      if (hit === undefined) continue;
+      for (const idx of typeof hit === 'number' ? [hit] : hit) {
+        if (checked.has(idx)) continue;
+        checked.add(idx);
+        if (estimatedJaccard(sig, this.sig(idx)) >= this.threshold) return 'near';
+      }
     }
-    for (const idx of candidates) if (estimatedJaccard(sig, this.sigs[idx]) >= this.threshold) return 'near';
     this.exact.add(digest);
-    const idx = this.sigs.push(sig) - 1;
-    for (const key of keys) {
-      const list = this.buckets.get(key);
-      if (list) list.push(idx);
-      else this.buckets.set(key, [idx]);
+    const idx = this.count++;
+    if (idx % SIGS_PER_BLOCK === 0) this.blocks.push(new Uint32Array(SIGS_PER_BLOCK * NUM_HASHES));
+    this.sig(idx).set(sig);
+    for (let b = 0; b < BANDS; b++) {
+      const hit = this.bands[b].get(keys[b]);
+      if (hit === undefined) this.bands[b].set(keys[b], idx);
+      else if (typeof hit === 'number') this.bands[b].set(keys[b], [hit, idx]);
+      else hit.push(idx);
     }
     return null;
   }

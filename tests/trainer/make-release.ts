@@ -29,7 +29,7 @@ try {
     { testPercent: 20, perUserCap: null },
     { chosenFrom: { endpoint: `http://127.0.0.1:${port}`, model: 'local-test', concurrency: 2 } },
   );
-  const info = await writeRelease({ outDir, name: 'trainer-contract', result, inputWatermark: 'synthetic-seed-7' });
+  const info = await writeRelease({ outDir, name: 'trainer-contract', result, inputWatermark: 'synthetic-seed-7' }).finally(() => result.dispose());
   process.stdout.write(info.dir + '\n');
 } finally {
   server.close();
