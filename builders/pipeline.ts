@@ -114,13 +114,13 @@ const chosenLonger = (r: BuiltRecord) => r.meta.len_chosen! > r.meta.len_rejecte
 class Survivors {
   pairs = 0;
   longer = 0;
-  constructor(readonly spool: RecordSpool) {}
+  constructor(readonly sink: (r: BuiltRecord) => void) {}
   push(r: BuiltRecord): void {
     if (isPair(r)) {
       this.pairs++;
       if (chosenLonger(r)) this.longer++;
     }
-    this.spool.push(r);
+    this.sink(r);
   }
 }
 
@@ -148,8 +148,19 @@ export async function buildRelease(
   try {
     const dedup = perBuilder(() => new Deduplicator(cfg.dedupThreshold, cfg.dedupShingle));
     const perUser = perBuilder(() => new Map<string, number>());
+    const rows = perBuilder(() => ({ train: spools.spool('train'), test: spools.spool('test') }));
+    const split = (name: BuilderName) => (r: BuiltRecord) => rows[name][splitOf(r.meta.conversation_id, cfg.testPercent)].push(r);
+    // Without length balancing or chosen filling, survivors are final: they go straight to their split.
+    const direct = !cfg.balanceLength && !opts.chosenFrom;
+    const held = perBuilder(() => null as RecordSpool | null);
     let survivors = perBuilder(() => null as Survivors | null);
-    for (const name of cfg.builders) survivors[name] = new Survivors(spools.spool(`${name}-survivors`));
+    for (const name of cfg.builders) {
+      if (direct) survivors[name] = new Survivors(split(name));
+      else {
+        const spool = (held[name] = spools.spool(`${name}-survivors`));
+        survivors[name] = new Survivors((r) => spool.push(r));
+      }
+    }
     let conversations = 0;
 
     for await (const jc of judged) {
@@ -195,8 +206,9 @@ export async function buildRelease(
     }
 
     let chosenFill: ChosenFillReport | null = null;
-    if (opts.chosenFrom && survivors.drift && survivors.drift.spool.length) {
-      const filled = new Survivors(spools.spool('drift-chosen'));
+    if (opts.chosenFrom && held.drift && held.drift.length) {
+      const refilled = spools.spool('drift-chosen');
+      const filled = new Survivors((r) => refilled.push(r));
       chosenFill = { requested: 0, filled: 0, failed: 0, errors: [] };
       const fill = async (chunk: BuiltRecord[]) => {
         const f = await fillDriftChosen(chunk, opts.chosenFrom!);
@@ -207,7 +219,7 @@ export async function buildRelease(
         for (const r of f.rows) filled.push(lengths({ ...r, chosen: redactor.messages(r.chosen) }));
       };
       let chunk: BuiltRecord[] = [];
-      for await (const r of survivors.drift.spool) {
+      for await (const r of held.drift) {
         chunk.push(r);
         if (chunk.length >= CHOSEN_CHUNK) {
           await fill(chunk);
@@ -216,9 +228,9 @@ export async function buildRelease(
       }
       if (chunk.length) await fill(chunk);
       survivors = { ...survivors, drift: filled };
+      held.drift = refilled;
     }
 
-    const rows = perBuilder(() => ({ train: null as unknown as RecordSpool, test: null as unknown as RecordSpool }));
     const lengthReport = perBuilder<LengthReport>(() => ({
       pairs: 0,
       chosenLongerBefore: 0,
@@ -227,32 +239,38 @@ export async function buildRelease(
       shareChosenLongerAfter: null,
     }));
     for (const name of BUILDER_NAMES) {
-      rows[name] = { train: spools.spool(`${name}-train`), test: spools.spool(`${name}-test`) };
       const s = survivors[name];
-      if (!s) continue;
-      const rep = lengthReport[name];
-      rep.pairs = s.pairs;
-      rep.chosenLongerBefore = s.longer;
-      rep.shareChosenLongerBefore = s.pairs ? s.longer / s.pairs : null;
-      // Balancing keeps equal numbers of chosen-longer and chosen-not-longer pairs; within a side, the first in
-      // order survive.
-      const keepEach = cfg.balanceLength && s.pairs ? Math.min(s.longer, s.pairs - s.longer) : Infinity;
-      let seenLonger = 0;
-      let seenOther = 0;
-      let longerAfter = 0;
-      for await (const r of s.spool) {
-        if (isPair(r)) {
-          const longer = chosenLonger(r);
-          if (!(longer ? ++seenLonger <= keepEach : ++seenOther <= keepEach)) {
-            dropped.length_balance[name]++;
-            continue;
+      if (s) {
+        const rep = lengthReport[name];
+        rep.pairs = s.pairs;
+        rep.chosenLongerBefore = s.longer;
+        rep.shareChosenLongerBefore = s.pairs ? s.longer / s.pairs : null;
+        rep.pairsAfter = s.pairs;
+        rep.shareChosenLongerAfter = rep.shareChosenLongerBefore;
+        const spool = held[name];
+        if (spool) {
+          // Balancing keeps equal numbers of chosen-longer and chosen-not-longer pairs; within a side, the first in
+          // order survive.
+          const keepEach = cfg.balanceLength && s.pairs ? Math.min(s.longer, s.pairs - s.longer) : Infinity;
+          let seenLonger = 0;
+          let seenOther = 0;
+          let longerAfter = 0;
+          rep.pairsAfter = 0;
+          for await (const r of spool) {
+            if (isPair(r)) {
+              const longer = chosenLonger(r);
+              if (!(longer ? ++seenLonger <= keepEach : ++seenOther <= keepEach)) {
+                dropped.length_balance[name]++;
+                continue;
+              }
+              rep.pairsAfter++;
+              if (longer) longerAfter++;
+            }
+            split(name)(r);
           }
-          rep.pairsAfter++;
-          if (longer) longerAfter++;
+          rep.shareChosenLongerAfter = rep.pairsAfter ? longerAfter / rep.pairsAfter : null;
         }
-        rows[name][splitOf(r.meta.conversation_id, cfg.testPercent)].push(r);
       }
-      rep.shareChosenLongerAfter = rep.pairsAfter ? longerAfter / rep.pairsAfter : null;
       rows[name].train.seal();
       rows[name].test.seal();
     }

@@ -8,6 +8,7 @@ import { LAYOUTS } from '../connectors/formats.js';
 import { registerFlrCommands } from './flr/cli.js';
 import { registerPloveCommands } from './plove/cli.js';
 import type { Conversation } from './model.js';
+import type { ChosenClientOptions } from '../builders/chosen.js';
 
 /** P[Love] training rows from a store: every assistant response with its reactions and reaction propensity. */
 async function* loveExamplesFromStore(path: string, opts: { loveKinds?: string[]; windowHours?: number }) {
@@ -35,6 +36,20 @@ function dbOption() {
   return new Option('--db <path>', 'DuckDB store file').default(defaultDbPath(), `${defaultDbPath()}`);
 }
 
+/** `--chosen-from URL --chosen-model NAME`: DRIFT chosen answers from an OpenAI-compatible endpoint. */
+function chosenOptions(o: { chosenFrom?: string; chosenModel?: string; chosenConcurrency?: number }): ChosenClientOptions | undefined {
+  if (!o.chosenFrom) return undefined;
+  if (!o.chosenModel) throw new MinerError('BAD_CONFIG', '--chosen-from needs --chosen-model');
+  return { endpoint: o.chosenFrom, model: o.chosenModel, apiKey: process.env.FEEDBACK_MINER_CHOSEN_API_KEY, concurrency: o.chosenConcurrency };
+}
+
+function withChosenOptions(cmd: Command): Command {
+  return cmd
+    .option('--chosen-from <url>', 'fill DRIFT chosen answers from this OpenAI-compatible endpoint (key: $FEEDBACK_MINER_CHOSEN_API_KEY)')
+    .option('--chosen-model <name>', 'model name for --chosen-from')
+    .option('--chosen-concurrency <n>', 'parallel requests to --chosen-from', intArg('--chosen-concurrency'), 4);
+}
+
 async function main(argv: string[]): Promise<number> {
   const program = new Command('feedback-miner')
     .description('Mine implicit user feedback from chat logs into preference data for LLM training.')
@@ -42,8 +57,8 @@ async function main(argv: string[]): Promise<number> {
     .showHelpAfterError()
     .exitOverride();
 
-  program
-    .command('mine')
+  withChosenOptions(program
+    .command('mine'))
     .description('ingest -> detect -> store -> build: the whole batch job on log files')
     .argument('<files...>', 'JSONL (.jsonl, .jsonl.gz) or Parquet files, or directories of them')
     .addOption(dbOption())
@@ -66,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
         rejectsPath: o.rejects ?? defaultRejectsPath(o.out),
         build: o.build,
         progress: !o.json,
+        chosenFrom: chosenOptions(o),
       });
       process.stdout.write(o.json ? JSON.stringify(summary, null, 2) + '\n' : formatMineSummary(summary));
     });
@@ -96,8 +112,8 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(o.json ? JSON.stringify(s, null, 2) + '\n' : `judged ${s.assistantTurns} assistant turns in ${s.conversations} conversations: ${JSON.stringify(s.byLabel)}\n`);
     });
 
-  program
-    .command('build')
+  withChosenOptions(program
+    .command('build'))
     .description('build a dataset release from stored verdicts')
     .addOption(dbOption())
     .option('--out <dir>', 'releases directory', defaultReleasesDir())
@@ -106,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--json', 'print the summary as JSON')
     .action(async (o) => {
       const { runBuildOnly } = await import('./mine.js');
-      const s = await runBuildOnly({ db: o.db, releasesDir: o.out, name: o.name, configFile: o.config });
+      const s = await runBuildOnly({ db: o.db, releasesDir: o.out, name: o.name, configFile: o.config, chosenFrom: chosenOptions(o) });
       process.stdout.write(o.json ? JSON.stringify(s, null, 2) + '\n' : `release written: ${s.path}\n`);
     });
 

@@ -6,7 +6,7 @@ import { detectStored, ingestFiles, RejectsWriter, type DetectSummary, type Inge
 import { loadConfig, type RunConfig } from './config.js';
 import { defaultReleasesDir } from './paths.js';
 import type { Layout } from '../connectors/formats.js';
-import { buildRelease, spoolDirFor, writeRelease, type ReleaseInfo } from '../builders/index.js';
+import { buildRelease, spoolDirFor, writeRelease, type ChosenClientOptions, type ChosenFillReport, type ReleaseInfo } from '../builders/index.js';
 import { createDetectors } from '../detectors/registry.js';
 import { formatHackingJump, rewardHackingJumps, type HackingJump } from './monitors.js';
 import { recordRelease } from './report/release-stats.js';
@@ -21,6 +21,8 @@ export interface MineOptions {
   rejectsPath: string | null;
   build: boolean;
   progress?: boolean;
+  /** Fill DRIFT chosen answers from an OpenAI-compatible endpoint (off when absent). */
+  chosenFrom?: ChosenClientOptions;
 }
 
 export interface BuildSummary {
@@ -30,6 +32,8 @@ export interface BuildSummary {
   existed: boolean;
   rows: Record<string, { train: number; test: number }>;
   dropped: Record<string, number>;
+  /** DRIFT chosen filling, when an endpoint was given. */
+  chosenFill: ChosenFillReport | null;
 }
 
 export interface MineSummary {
@@ -87,7 +91,7 @@ export async function runMine(o: MineOptions): Promise<MineSummary> {
     let release: BuildSummary | null = null;
     if (o.build) {
       const t0 = process.hrtime.bigint();
-      release = await buildFromStore(store, join(o.out, 'releases'), o.name, config);
+      release = await buildFromStore(store, join(o.out, 'releases'), o.name, config, o.chosenFrom);
       seconds.build = since(t0);
     }
     const hackingWarnings = await rewardHackingJumps(store, 'conversation_id IN (SELECT conversation_id FROM touched)');
@@ -119,25 +123,37 @@ export async function runDetectOnly(o: { db: string; configFile?: string }): Pro
   }
 }
 
-export async function runBuildOnly(o: { db: string; releasesDir?: string; name: string; configFile?: string }): Promise<BuildSummary> {
+export async function runBuildOnly(o: {
+  db: string;
+  releasesDir?: string;
+  name: string;
+  configFile?: string;
+  chosenFrom?: ChosenClientOptions;
+}): Promise<BuildSummary> {
   const config = loadConfig(o.configFile);
   const store = await Store.open(o.db);
   try {
-    return await buildFromStore(store, o.releasesDir ?? defaultReleasesDir(), o.name, config);
+    return await buildFromStore(store, o.releasesDir ?? defaultReleasesDir(), o.name, config, o.chosenFrom);
   } finally {
     store.close();
   }
 }
 
 /** Stream judged conversations from the store through the builders and write one atomic release. */
-export async function buildFromStore(store: Store, releasesDir: string, name: string, config: RunConfig): Promise<BuildSummary> {
+export async function buildFromStore(
+  store: Store,
+  releasesDir: string,
+  name: string,
+  config: RunConfig,
+  chosenFrom?: ChosenClientOptions,
+): Promise<BuildSummary> {
   const watermark = await store.rows<{ w: string | null; n: bigint }>(
     "SELECT strftime(max(ts), '%Y-%m-%dT%H:%M:%S.%gZ') w, count(*) n FROM turns",
   );
   const detectorVersions = await store.rows<{ detector: string; detector_version: string }>(
     'SELECT detector, detector_version FROM v_detector_versions WHERE is_latest ORDER BY 1',
   );
-  const result = await buildRelease(store.judgedConversations('all'), config.release, { spoolDir: spoolDirFor(releasesDir, name) });
+  const result = await buildRelease(store.judgedConversations('all'), config.release, { spoolDir: spoolDirFor(releasesDir, name), chosenFrom });
   const inputWatermark = `turns=${Number(watermark[0].n)};max_ts=${watermark[0].w ?? 'none'}`;
   let info: ReleaseInfo;
   try {
@@ -156,7 +172,7 @@ export async function buildFromStore(store: Store, releasesDir: string, name: st
   for (const [b, r] of Object.entries(result.rows)) rows[b] = { train: r.train.length, test: r.test.length };
   const dropped: Record<string, number> = {};
   for (const [f, per] of Object.entries(result.dropped)) dropped[f] = Object.values(per).reduce((a, b) => a + b, 0);
-  return { path: info.dir, version: info.version, existed: info.existed, rows, dropped };
+  return { path: info.dir, version: info.version, existed: info.existed, rows, dropped, chosenFill: result.chosenFill };
 }
 
 export function formatMineSummary(s: MineSummary): string {
@@ -181,6 +197,8 @@ export function formatMineSummary(s: MineSummary): string {
     lines.push('            ' + Object.entries(r.rows).map(([b, n]) => `${b} ${n.train}+${n.test}`).join(', ') + ' (train+test rows)');
     const dropped = Object.entries(r.dropped).filter(([, n]) => n > 0);
     if (dropped.length) lines.push('  dropped   ' + dropped.map(([f, n]) => `${f} ${n}`).join(', '));
+    const c = r.chosenFill;
+    if (c) lines.push(`  chosen    ${c.filled} of ${c.requested} DRIFT rows filled from the endpoint${c.failed ? ` (${c.failed} failed: ${c.errors[0]})` : ''}`);
   }
   for (const j of s.hackingWarnings) lines.push(`  WARNING   ${formatHackingJump(j)}`);
   lines.push(`  time      ` + Object.entries(s.seconds).map(([k, v]) => `${k} ${v.toFixed(2)}s`).join(', '));

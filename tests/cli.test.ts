@@ -1,7 +1,9 @@
 // End-to-end tests of the CLI as a user runs it: mine, re-mine, sql (read-only), help and exit codes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -103,4 +105,53 @@ test('help, usage errors and a missing store give clear exits', () => {
   const missing = cli(['sql', 'SELECT 1', '--db', join(work, 'nope.duckdb')]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /does not exist/);
+});
+
+test('build --chosen-from fills DRIFT chosen answers from an OpenAI-compatible endpoint (local server)', async () => {
+  const seen: { auth?: string; model?: string }[] = [];
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      const body = JSON.parse(raw);
+      seen.push({ auth: req.headers.authorization, model: body.model });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ choices: [{ index: 0, message: { role: 'assistant', content: 'Use reversed(xs) or xs[::-1].' }, finish_reason: 'stop' }] }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const db = join(work, 'chosen.duckdb');
+    assert.equal(cli(['mine', input, '--db', db, '--no-build', '--out', join(work, 'out-chosen')]).code, 0);
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    // Async spawn: the server answers from this process's event loop.
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, 'src/cli.ts'), 'build', '--db', db, '--out', join(work, 'rel-chosen'),
+      '--chosen-from', url, '--chosen-model', 'policy-x', '--json'], { cwd: work, env: { ...process.env, DOTENV_CONFIG_QUIET: 'true', FEEDBACK_MINER_CHOSEN_API_KEY: 'sk-test' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    assert.equal(code, 0, stderr);
+    const s = JSON.parse(stdout);
+    assert.ok(s.chosenFill.requested >= 1 && s.chosenFill.filled === s.chosenFill.requested, JSON.stringify(s.chosenFill));
+    assert.equal(seen.length, s.chosenFill.requested);
+    assert.ok(seen.every((x) => x.auth === 'Bearer sk-test' && x.model === 'policy-x'));
+    const pairs = ['train', 'test'].flatMap((split) => {
+      const f = join(s.path, 'drift_pairs', 'trl', `${split}.jsonl`);
+      return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+    });
+    assert.equal(pairs.length, s.chosenFill.filled);
+    for (const p of pairs) {
+      assert.deepEqual(p.chosen, [{ role: 'assistant', content: 'Use reversed(xs) or xs[::-1].' }]);
+      assert.equal(p.rejected[0].content, 'Use list.sort() to reverse it.');
+    }
+    // Without a model name the flag is refused before anything runs.
+    const bad = cli(['build', '--db', db, '--chosen-from', url]);
+    assert.equal(bad.code, 3, bad.stderr);
+    assert.match(bad.stderr, /--chosen-model/);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
 });
