@@ -281,7 +281,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--partitions-concurrently <n>', 'partitions processed in parallel', intArg('--partitions-concurrently'))
     .option('--session-timeout-ms <ms>', 'consumer group session timeout', intArg('--session-timeout-ms'))
     .option('--idle-conversation-ms <ms>', 'prune conversations idle this long (event time) once sealed in the lake', intArg('--idle-conversation-ms'))
-    .option('--max-open-conversations <n>', 'keep at most this many conversations per partition store (sealed ones pruned first)', intArg('--max-open-conversations'))
+    .option('--max-open-conversations <n>', 'keep at most this many conversations per partition store (sealed ones pruned first; default 100000 with --lake-dir)', intArg('--max-open-conversations'))
     .option('--min-bytes <n>', 'fetch: wait until this many bytes are ready (larger, fewer batches)', intArg('--min-bytes'))
     .option('--max-wait-ms <ms>', 'fetch: longest wait for --min-bytes', intArg('--max-wait-ms'))
     .addOption(new Option('--log-level <level>', 'log level (JSON logs on stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))

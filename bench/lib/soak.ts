@@ -1,6 +1,6 @@
 // Daemon RSS soak: a real single-node broker, the compiled `feedback-miner daemon` and `feedback-miner produce` at a
 // constant rate, and the daemon's VmRSS sampled every 5 s; prints one JSON object (samples after a warm-up).
-// Usage: node --import tsx bench/lib/soak.ts [--seconds 600] [--rate 1000] [--partitions 6] [--warmup 60]
+// Usage: node --import tsx bench/lib/soak.ts [--seconds 600] [--rate 1000] [--partitions 6] [--warmup 60] [--max-open 1000]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,9 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '1000' },
     partitions: { type: 'string', default: '6' },
     warmup: { type: 'string', default: '60' },
+    // Open conversations kept per partition store. Constant load means constant state: the bound is reached within
+    // the warm-up (1,000 records/s is ~150 conversations/s, ~25 per partition per second).
+    'max-open': { type: 'string', default: '1000' },
   },
 });
 const seconds = Number(args.seconds);
@@ -38,7 +41,7 @@ try {
   const create = spawn(process.execPath, ['dist/src/cli.js', 'produce', ...kafka, '--synthetic', '0', '--create-topics', args.partitions!], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   if ((await exited(create)) !== 0) throw new Error('creating the soak topics failed');
   const daemonLog = openSync(join(dir, 'daemon.log'), 'w');
-  const daemon = spawn(process.execPath, ['dist/src/cli.js', 'daemon', ...kafka, '--group-id', 'soak', '--state-dir', join(dir, 'state'), '--lake-dir', join(dir, 'lake'), '--no-metrics', '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'ignore', daemonLog] });
+  const daemon = spawn(process.execPath, ['dist/src/cli.js', 'daemon', ...kafka, '--group-id', 'soak', '--state-dir', join(dir, 'state'), '--lake-dir', join(dir, 'lake'), '--max-open-conversations', args['max-open']!, '--no-metrics', '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'ignore', daemonLog] });
   children.push(daemon);
   const producer = spawn(process.execPath, ['dist/src/cli.js', 'produce', ...kafka, '--synthetic', String(conversations), '--rate', String(rate), '--json'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(producer);
@@ -59,6 +62,7 @@ try {
       warmupSeconds: warmup,
       ratePerSecond: rate,
       partitions: Number(args.partitions),
+      maxOpenConversations: Number(args['max-open']),
       samples: samples.length,
       medianMiB: median,
       minMiB: rss[0],

@@ -62,7 +62,12 @@ export const daemonConfigSchema = z
   .refine((c) => c.lakeDir !== undefined || (c.idleConversationMs === undefined && c.maxOpenConversations === undefined), {
     message: 'idleConversationMs / maxOpenConversations prune sealed conversations: they need lakeDir',
     path: ['lakeDir'],
-  });
+  })
+  // With a lake, the open state is bounded by default: a daemon that runs for months must not grow its stores forever.
+  .transform((c) => ({ ...c, maxOpenConversations: c.maxOpenConversations ?? (c.lakeDir ? DEFAULT_MAX_OPEN_CONVERSATIONS : undefined) }));
+
+/** Conversations kept per partition store when a lake is configured and no bound is given. */
+export const DEFAULT_MAX_OPEN_CONVERSATIONS = 100_000;
 
 export type DaemonConfigInput = z.input<typeof daemonConfigSchema>;
 export type DaemonConfig = z.output<typeof daemonConfigSchema>;

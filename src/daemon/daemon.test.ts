@@ -67,6 +67,10 @@ test('resolveDaemonConfig: file < environment < flags, validated once with the o
     assert.throws(() => resolveDaemonConfig({ brokers: 'h:1' }, {}), /stateDir/);
     assert.throws(() => resolveDaemonConfig({ brokers: 'h:1', stateDir: 's', turnsTopic: 'bad topic' }, {}), /kafka\.topics\.turns/);
     assert.throws(() => resolveDaemonConfig({ brokers: 'h:1', stateDir: 's', maxOpenConversations: 10 }, {}), /need lakeDir/);
+    // With a lake the open state is bounded by default; without one nothing can be pruned.
+    assert.equal(resolveDaemonConfig({ brokers: 'h:1', stateDir: 's', lakeDir: 'l' }, {}).maxOpenConversations, 100_000);
+    assert.equal(resolveDaemonConfig({ brokers: 'h:1', stateDir: 's', lakeDir: 'l', maxOpenConversations: 7 }, {}).maxOpenConversations, 7);
+    assert.equal(resolveDaemonConfig({ brokers: 'h:1', stateDir: 's' }, {}).maxOpenConversations, undefined);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
