@@ -33,7 +33,7 @@ export interface StoreOptions {
   readOnly?: boolean;
   /** Salt for user-key hashes; default: FEEDBACK_MINER_SALT, else a random salt kept in the store's meta table. */
   salt?: string;
-  /** DuckDB memory_limit; default FEEDBACK_MINER_DUCKDB_MEMORY or 4GB. */
+  /** DuckDB memory_limit; default FEEDBACK_MINER_DUCKDB_MEMORY or 2GB (a 5M-turn mine completes within it, spilling to disk; 1GB runs out of memory in the merge). */
   memoryLimit?: string;
 }
 
@@ -70,7 +70,7 @@ export class Store {
     let instance: DuckDBInstance;
     try {
       // A bounded memory limit makes DuckDB spill large sorts and joins to disk instead of growing with the input.
-      const settings: Record<string, string> = { memory_limit: opts.memoryLimit ?? process.env.FEEDBACK_MINER_DUCKDB_MEMORY ?? '4GB' };
+      const settings: Record<string, string> = { memory_limit: opts.memoryLimit ?? process.env.FEEDBACK_MINER_DUCKDB_MEMORY ?? '2GB' };
       if (readOnly) settings.access_mode = 'READ_ONLY';
       instance = await DuckDBInstance.create(path, settings);
     } catch (e) {
