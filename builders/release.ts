@@ -259,8 +259,7 @@ export async function writeRelease(opts: WriteReleaseOptions): Promise<ReleaseIn
     files.push({ path: rel, rows, bytes, sha256: sha });
     await opts.onFileWritten?.(rel);
   };
-  // Turning JSONL into Parquet streams; a fixed limit keeps this instance from taking DuckDB's default share of RAM.
-  const db = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '512MB' });
+  const db = await DuckDBInstance.create(':memory:', { threads: '1' });
   const conn = await db.connect();
   try {
     const cardConfigs: { config: string; files: Record<string, string> }[] = [];

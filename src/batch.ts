@@ -498,11 +498,9 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
           const inputWatermark = `window=${w.label};turns=${Number(wm[0].n)};max_ts=${wm[0].w ?? 'none'}`;
           const detectorVersions: Record<string, string> = Object.fromEntries(syncDetectors.map((d) => [d.name, d.version]));
           for (const [d, v] of useVersion) detectorVersions[d] = v;
-          const result = await store.withMemoryShare(0.5, () =>
-            buildRelease(store.judgedConversations({ where: 'conversation_id IN (SELECT conversation_id FROM batch_scope)' }), config.release, {
-              spoolDir: spoolDirFor(o.releasesDir, releaseName),
-            }),
-          );
+          const result = await buildRelease(store.judgedConversations({ where: 'conversation_id IN (SELECT conversation_id FROM batch_scope)' }), config.release, {
+            spoolDir: spoolDirFor(o.releasesDir, releaseName),
+          });
           const info = await writeRelease({
             outDir: o.releasesDir,
             name: releaseName,

@@ -153,10 +153,7 @@ export async function buildFromStore(
   const detectorVersions = await store.rows<{ detector: string; detector_version: string }>(
     'SELECT detector, detector_version FROM v_detector_versions WHERE is_latest ORDER BY 1',
   );
-  // Half of DuckDB's budget goes to the build's own dedup index while the store is only read page by page.
-  const result = await store.withMemoryShare(0.5, () =>
-    buildRelease(store.judgedConversations('all'), config.release, { spoolDir: spoolDirFor(releasesDir, name), chosenFrom }),
-  );
+  const result = await buildRelease(store.judgedConversations('all'), config.release, { spoolDir: spoolDirFor(releasesDir, name), chosenFrom });
   const inputWatermark = `turns=${Number(watermark[0].n)};max_ts=${watermark[0].w ?? 'none'}`;
   let info: ReleaseInfo;
   try {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Store, parseSize } from './store.js';
+import { Store } from './store.js';
 import type { IngestRecord } from './model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fm-store-'));
@@ -144,24 +144,4 @@ test('conversations() streams feedback attached to its message, across pages', a
   assert.deepEqual(seen, [...seen].sort());
   assert.equal(fb, 1);
   store.close();
-});
-
-test('withMemoryShare lowers the DuckDB memory limit for a read and restores it; sizes parse like DuckDB', async () => {
-  assert.equal(parseSize('2GB'), 2e9);
-  assert.equal(parseSize('512MiB'), 512 * 2 ** 20);
-  assert.equal(parseSize(' 1.5 gib'), 1.5 * 2 ** 30);
-  assert.equal(parseSize('80%'), null);
-  const store = await Store.open(':memory:', { memoryLimit: '2GB' });
-  try {
-    const limit = async () => (await store.rows<{ v: string }>("SELECT current_setting('memory_limit') AS v"))[0].v;
-    const before = await limit();
-    const inside = await store.withMemoryShare(0.5, limit);
-    assert.notEqual(inside, before);
-    assert.ok(/^9\d\d\.\d MiB$/.test(inside), inside); // 953 MiB: half of 2 GB
-    assert.equal(await limit(), before);
-    await assert.rejects(store.withMemoryShare(0.5, async () => { throw new Error('boom'); }), /boom/);
-    assert.equal(await limit(), before, 'restored after a failure too');
-  } finally {
-    store.close();
-  }
 });

@@ -61,9 +61,6 @@ export class Store {
     readonly readOnly: boolean,
   ) {}
 
-  /** The DuckDB memory_limit this store was opened with. */
-  memoryLimit = '';
-
   static async open(path: string, opts: StoreOptions = {}): Promise<Store> {
     const readOnly = opts.readOnly ?? false;
     if (path !== ':memory:') {
@@ -71,17 +68,16 @@ export class Store {
       mkdirSync(dirname(resolve(path)), { recursive: true });
     }
     let instance: DuckDBInstance;
-    // A bounded memory limit makes DuckDB spill large sorts and joins to disk instead of growing with the input.
-    const settings: Record<string, string> = { memory_limit: opts.memoryLimit ?? process.env.FEEDBACK_MINER_DUCKDB_MEMORY ?? '2GB' };
-    if (readOnly) settings.access_mode = 'READ_ONLY';
     try {
+      // A bounded memory limit makes DuckDB spill large sorts and joins to disk instead of growing with the input.
+      const settings: Record<string, string> = { memory_limit: opts.memoryLimit ?? process.env.FEEDBACK_MINER_DUCKDB_MEMORY ?? '2GB' };
+      if (readOnly) settings.access_mode = 'READ_ONLY';
       instance = await DuckDBInstance.create(path, settings);
     } catch (e) {
       throw new MinerError('STORE', `cannot open store ${path}: ${errorMessage(e)}`, { cause: e });
     }
     const conn = await instance.connect();
     const store = new Store(path, instance, conn, '', readOnly);
-    store.memoryLimit = settings.memory_limit;
     if (!readOnly) await store.migrate();
     store.salt = opts.salt ?? process.env.FEEDBACK_MINER_SALT ?? (await store.storedSalt());
     return store;
@@ -162,21 +158,6 @@ export class Store {
       await this.conn.createAppender('stg_rejects', 'main', 'temp'),
       this.salt,
     );
-  }
-
-  /**
-   * Run `fn` with DuckDB's memory limit at `share` of the store's own, restored afterwards. A build reads the store
-   * page by page, which needs little database memory, while its own dedup index needs the rest of the budget.
-   */
-  async withMemoryShare<T>(share: number, fn: () => Promise<T>): Promise<T> {
-    const bytes = parseSize(this.memoryLimit);
-    if (bytes === null) return fn();
-    await this.conn.run(`SET memory_limit = '${Math.max(256, Math.floor((bytes * share) / 2 ** 20))}MiB'`);
-    try {
-      return await fn();
-    } finally {
-      await this.conn.run(`SET memory_limit = ${sqlString(this.memoryLimit)}`);
-    }
   }
 
   // ---------------------------------------------------------------- reads
@@ -551,13 +532,4 @@ export class IngestSession {
       touchedConversations: Number(touched[0].n),
     };
   }
-}
-
-/** Bytes of a DuckDB size setting such as '2GB' or '512MiB' (KB = 1000, KiB = 1024); null when it is not one. */
-export function parseSize(v: string): number | null {
-  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.exec(v.trim());
-  if (!m) return null;
-  const unit = m[2].toUpperCase();
-  const pow = { B: 0, K: 1, M: 2, G: 3, T: 4 }[unit[0] as 'B' | 'K' | 'M' | 'G' | 'T'];
-  return Number(m[1]) * (unit.includes('I') ? 1024 : 1000) ** pow;
 }
