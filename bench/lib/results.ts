@@ -197,9 +197,16 @@ const RENDER: Record<SectionName, (s: Section) => string> = {
     return table(['figure', 'value'], Object.entries(s.figures ?? {}).filter(([, v]) => typeof v !== 'object').map(([k, v]) => [k, typeof v === 'number' ? fmt(v, 3) : String(v)]));
   },
   soak(sec) {
-    const s = sec as Section & { pending?: string; samples?: number; medianMiB?: number; minMiB?: number; maxMiB?: number; maxDeviation?: number; seconds?: number; ratePerSecond?: number; firstMinuteMiB?: number; lastMinuteMiB?: number };
+    const s = sec as Section & { pending?: string; samples?: number; medianMiB?: number; minMiB?: number; maxMiB?: number; maxDeviation?: number; seconds?: number; ratePerSecond?: number; firstMinuteMiB?: number; lastMinuteMiB?: number; partitions?: number; maxOpenConversations?: number; partitionMemoryLimit?: string; series?: { heapMiB?: number }[] };
     if (s.pending) return `Pending: ${s.pending}`;
-    return table(['soak s', 'records/s', 'samples', 'median RSS MiB', 'min', 'max', 'first minute', 'last minute', 'max deviation from median'],
+    const heaps = (s.series ?? []).map((x) => x.heapMiB).filter((x): x is number => typeof x === 'number');
+    const setup = [
+      s.partitions !== undefined ? `${s.partitions} partitions` : null,
+      s.maxOpenConversations !== undefined ? `at most ${s.maxOpenConversations} open conversations per partition store` : null,
+      s.partitionMemoryLimit !== undefined ? `DuckDB limit ${s.partitionMemoryLimit} per partition store` : null,
+      heaps.length ? `JS heap used ${fmt(Math.min(...heaps), 0)}-${fmt(Math.max(...heaps), 0)} MiB (from the daemon's /metrics)` : null,
+    ].filter(Boolean);
+    return (setup.length ? `Daemon: ${setup.join('; ')}.\n\n` : '') + table(['soak s', 'records/s', 'samples', 'median RSS MiB', 'min', 'max', 'first minute', 'last minute', 'max deviation from median'],
       [[s.seconds!, s.ratePerSecond!, s.samples!, fmt(s.medianMiB!, 0), fmt(s.minMiB!, 0), fmt(s.maxMiB!, 0), fmt(s.firstMinuteMiB!, 0), fmt(s.lastMinuteMiB!, 0), `${fmt(s.maxDeviation! * 100, 1)} %`]]);
   },
 };

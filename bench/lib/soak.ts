@@ -1,8 +1,9 @@
 // Daemon RSS soak: a real single-node broker, the compiled `feedback-miner daemon` and `feedback-miner produce` at a
 // constant rate, and the daemon's VmRSS sampled every 5 s; prints one JSON object (samples after a warm-up).
-// Usage: node --import tsx bench/lib/soak.ts [--seconds 600] [--rate 1000] [--partitions 6] [--warmup 60] [--max-open 1000]
+// Usage: node --import tsx bench/lib/soak.ts [--seconds 600] [--rate 1000] [--partitions 6] [--warmup 60] [--max-open 1000] [--partition-memory 256MB]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,8 @@ const { values: args } = parseArgs({
     // Open conversations kept per partition store. Constant load means constant state: the bound is reached within
     // the warm-up (1,000 records/s is ~150 conversations/s, ~25 per partition per second).
     'max-open': { type: 'string', default: '1000' },
+    // DuckDB memory limit of each partition store (the daemon's partitionMemoryLimit).
+    'partition-memory': { type: 'string', default: '256MB' },
   },
 });
 const seconds = Number(args.seconds);
@@ -31,6 +34,25 @@ const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
 
+/** A free loopback port for the daemon's /metrics (the JS heap is sampled from it beside the RSS). */
+const freePort = () =>
+  new Promise<number>((res) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => res(port));
+    });
+  });
+/** Heap used and external memory of the daemon's Node process, from its default prom-client metrics. */
+async function jsMemory(port: number): Promise<{ heapMiB: number; externalMiB: number } | null> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const metric = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
+    return { heapMiB: metric('fm_daemon_process_nodejs_heap_size_used_bytes'), externalMiB: metric('fm_daemon_process_nodejs_external_memory_bytes') };
+  } catch {
+    return null;
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'fm-soak-'));
 const broker = await startBroker({ numPartitions: Number(args.partitions) });
 const children: ChildProcess[] = [];
@@ -40,19 +62,26 @@ try {
   const conversations = Math.ceil((rate * (seconds + warmup + 120)) / RECORDS_PER_CONVERSATION);
   const create = spawn(process.execPath, ['dist/src/cli.js', 'produce', ...kafka, '--synthetic', '0', '--create-topics', args.partitions!], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   if ((await exited(create)) !== 0) throw new Error('creating the soak topics failed');
+  const metricsPort = await freePort();
+  const daemonConfig = join(dir, 'daemon.json');
+  writeFileSync(daemonConfig, JSON.stringify({ partitionMemoryLimit: args['partition-memory'] }));
   const daemonLog = openSync(join(dir, 'daemon.log'), 'w');
-  const daemon = spawn(process.execPath, ['dist/src/cli.js', 'daemon', ...kafka, '--group-id', 'soak', '--state-dir', join(dir, 'state'), '--lake-dir', join(dir, 'lake'), '--max-open-conversations', args['max-open']!, '--no-metrics', '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'ignore', daemonLog] });
+  const daemon = spawn(process.execPath, ['dist/src/cli.js', 'daemon', '--config', daemonConfig, ...kafka, '--group-id', 'soak', '--state-dir', join(dir, 'state'), '--lake-dir', join(dir, 'lake'), '--max-open-conversations', args['max-open']!, '--metrics-port', String(metricsPort), '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'ignore', daemonLog] });
   children.push(daemon);
   const producer = spawn(process.execPath, ['dist/src/cli.js', 'produce', ...kafka, '--synthetic', String(conversations), '--rate', String(rate), '--json'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(producer);
-  const samples: { t: number; rssMiB: number }[] = [];
+  const samples: { t: number; rssMiB: number; heapMiB?: number; externalMiB?: number }[] = [];
   const t0 = Date.now();
   while ((Date.now() - t0) / 1000 < warmup + seconds) {
     await sleep(5000);
     if (daemon.exitCode !== null) throw new Error(`the daemon exited (${daemon.exitCode}); see ${join(dir, 'daemon.log')}`);
     if (producer.exitCode !== null) throw new Error(`the producer stopped early (exit ${producer.exitCode}): the load was not constant`);
     const t = (Date.now() - t0) / 1000;
-    if (t >= warmup) samples.push({ t: Math.round(t), rssMiB: Math.round(rssMiB(daemon.pid!) * 10) / 10 });
+    if (t >= warmup) {
+      const js = await jsMemory(metricsPort);
+      const r1 = (x: number) => Math.round(x * 10) / 10;
+      samples.push({ t: Math.round(t), rssMiB: r1(rssMiB(daemon.pid!)), ...(js ? { heapMiB: r1(js.heapMiB), externalMiB: r1(js.externalMiB) } : {}) });
+    }
   }
   const rss = samples.map((s) => s.rssMiB).sort((a, b) => a - b);
   const median = rss[Math.floor(rss.length / 2)];
@@ -63,6 +92,7 @@ try {
       ratePerSecond: rate,
       partitions: Number(args.partitions),
       maxOpenConversations: Number(args['max-open']),
+      partitionMemoryLimit: args['partition-memory'],
       samples: samples.length,
       medianMiB: median,
       minMiB: rss[0],
