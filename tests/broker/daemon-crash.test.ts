@@ -10,7 +10,7 @@ import { startBroker, uniqueName, type Broker } from './harness.js';
 import { createKafka, ensureTopics, parseKafkaOptions, produceRecords } from '../../connectors/kafka.js';
 import { linesToRecords } from '../../src/daemon/produce.js';
 import { runLakeSql } from '../../src/daemon/lake.js';
-import { checkStores, corpus, exactlyOnce, exited, groupLag, spawnDaemon, waitFor } from './daemon-helpers.js';
+import { checkStores, corpus, exactlyOnce, exited, groupLag, lakeGaps, spawnDaemon, waitFor } from './daemon-helpers.js';
 
 const PARTITIONS = 6;
 const CONVERSATIONS = Number(process.env.FM_CRASH_CONVERSATIONS ?? 16_500); // about 6.2 turns each: > 100k turns
@@ -86,6 +86,10 @@ test(`SIGKILL the daemon ${KILLS}+ times while >= 100k turns stream in: every tu
 
   // The lake: graceful stop sealed the last segments; raw files hold each turn once, the views every id.
   const raw = await runLakeSql(lakeDir, `SELECT count(*) AS n, count(DISTINCT message_id) AS d FROM read_parquet('${lakeDir}/turns/*/*.parquet')`);
+  if (Number(raw.rows[0][0]) !== data.turnIds.size) {
+    t.diagnostic(await lakeGaps(stateDir, lakeDir));
+    t.diagnostic(daemon.logs.join('').split('\n').filter((l) => /export|segment/i.test(l)).slice(-20).join('\n'));
+  }
   assert.deepEqual(raw.rows[0], [data.turnIds.size, data.turnIds.size], 'lake turns: every turn once across all segments');
   const views = await runLakeSql(lakeDir, 'SELECT (SELECT count(*) FROM turns), (SELECT count(*) FROM verdicts), (SELECT count(*) FROM feedback_events)');
   assert.deepEqual(views.rows[0], [data.turnIds.size, data.assistantIds.size, data.eventIds.size]);

@@ -159,3 +159,33 @@ export async function groupLag(kafka: Kafka, groupId: string, topics: string[]):
     await admin.disconnect();
   }
 }
+
+/**
+ * For a failing lake check: per partition store, the stored turns whose message_id is in no lake segment, with their
+ * offsets and the store's segment ranges, so a gap can be traced to an export.
+ */
+export async function lakeGaps(stateDir: string, lakeDir: string): Promise<string> {
+  const files = existsSync(stateDir) ? readdirSync(stateDir).filter((f) => /^p-\d+\.duckdb$/.test(f)) : [];
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  const out: string[] = [];
+  try {
+    await conn.run(`CREATE TABLE lake AS SELECT message_id, lake_seg, filename FROM read_parquet('${lakeDir}/turns/*/*.parquet', filename = true)`);
+    for (const f of files) {
+      const alias = f.replace(/\W/g, '_');
+      await conn.run(`ATTACH '${join(stateDir, f)}' AS ${alias} (READ_ONLY)`);
+      const missing = (await (await conn.runAndReadAll(`SELECT count(*) AS n, min(source_line) AS lo, max(source_line) AS hi
+        FROM ${alias}.turns t WHERE NOT EXISTS (SELECT 1 FROM lake l WHERE l.message_id = t.message_id)`)).getRowObjectsJson())[0];
+      if (Number(missing.n) === 0) continue;
+      const segs = (await (await conn.runAndReadAll(`SELECT seq, turns_from, turns_to, rows FROM ${alias}.lake_segments ORDER BY seq`)).getRowObjectsJson())
+        .map((s) => `${s.seq}:[${s.turns_from},${s.turns_to})`);
+      out.push(`${f}: ${missing.n} turns missing from the lake, offsets ${missing.lo}..${missing.hi}; segments ${segs.join(' ')}`);
+    }
+  } catch (e) {
+    out.push(`lakeGaps failed: ${(e as Error).message}`);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+  return out.join('\n') || 'no stored turn is missing from the lake';
+}
