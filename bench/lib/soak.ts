@@ -43,11 +43,13 @@ const freePort = () =>
     });
   });
 /** Heap used and external memory of the daemon's Node process, from its default prom-client metrics. */
-async function jsMemory(port: number): Promise<{ heapMiB: number; externalMiB: number } | null> {
+async function jsMemory(port: number): Promise<{ heapMiB: number; externalMiB: number; storesMiB: number } | null> {
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
-    return { heapMiB: metric('fm_daemon_process_nodejs_heap_size_used_bytes'), externalMiB: metric('fm_daemon_process_nodejs_external_memory_bytes') };
+    // DuckDB's own accounting of the partition stores' buffers, summed over partitions (sampled at lake exports).
+    const storesMiB = [...text.matchAll(/^fm_daemon_store_memory_bytes\{[^}]*\} (\S+)$/gm)].reduce((a, m) => a + Number(m[1]), 0) / 2 ** 20;
+    return { heapMiB: metric('fm_daemon_process_nodejs_heap_size_used_bytes'), externalMiB: metric('fm_daemon_process_nodejs_external_memory_bytes'), storesMiB };
   } catch {
     return null;
   }
@@ -70,7 +72,7 @@ try {
   children.push(daemon);
   const producer = spawn(process.execPath, ['dist/src/cli.js', 'produce', ...kafka, '--synthetic', String(conversations), '--rate', String(rate), '--json'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(producer);
-  const samples: { t: number; rssMiB: number; heapMiB?: number; externalMiB?: number }[] = [];
+  const samples: { t: number; rssMiB: number; heapMiB?: number; externalMiB?: number; storesMiB?: number }[] = [];
   const t0 = Date.now();
   while ((Date.now() - t0) / 1000 < warmup + seconds) {
     await sleep(5000);
@@ -80,7 +82,7 @@ try {
     if (t >= warmup) {
       const js = await jsMemory(metricsPort);
       const r1 = (x: number) => Math.round(x * 10) / 10;
-      samples.push({ t: Math.round(t), rssMiB: r1(rssMiB(daemon.pid!)), ...(js ? { heapMiB: r1(js.heapMiB), externalMiB: r1(js.externalMiB) } : {}) });
+      samples.push({ t: Math.round(t), rssMiB: r1(rssMiB(daemon.pid!)), ...(js ? { heapMiB: r1(js.heapMiB), externalMiB: r1(js.externalMiB), storesMiB: r1(js.storesMiB) } : {}) });
     }
   }
   const rss = samples.map((s) => s.rssMiB).sort((a, b) => a - b);

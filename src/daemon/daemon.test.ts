@@ -108,6 +108,7 @@ test('PartitionState: offsets stored with the data; a replayed batch changes not
     // The follow-up re-judges the assistant turn: still one verdict.
     const r = await s.applyBatch({ topic: 'T', nextOffset: 3n, records: [turn('c', 2, 'user', 'that is wrong, it does not work', 2)], rejects: [] }, undefined, async () => {});
     assert.equal(r.assistantTurnsJudged, 1);
+    assert.ok((await s.memoryBytes()) > 0, 'DuckDB accounts some memory to a store with data');
     // A replay of the first batch (as after a crash before the Kafka commit) stores nothing new.
     const replay = await s.applyBatch({ topic: 'T', nextOffset: 3n, records: batch1, rejects: [] }, undefined, async () => {});
     assert.deepEqual([replay.turnsInserted, replay.replays], [0, 2]);

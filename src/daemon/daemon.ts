@@ -173,6 +173,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
       metrics.segments.inc();
       log.info({ partition: p, seq: seg.seq, rows: seg.rows }, 'lake segment sealed');
     }
+    metrics.storeMemory.set({ partition: String(p) }, await s.memoryBytes());
     const pruned = await s.prune({ idleMs: config.idleConversationMs, maxConversations: config.maxOpenConversations });
     if (pruned) {
       metrics.pruned.inc(pruned);
@@ -190,6 +191,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     }
     s.close();
     states.delete(p);
+    metrics.storeMemory.remove({ partition: String(p) });
     metrics.owned.set(states.size);
     log.info({ partition: p }, 'partition store closed');
   };

@@ -44,6 +44,12 @@ export function createDaemonMetrics() {
     }),
     segments: new Counter({ name: 'fm_daemon_lake_segments_total', help: 'Sealed segments exported to the lake', registers: [registry] }),
     pruned: new Counter({ name: 'fm_daemon_conversations_pruned_total', help: 'Sealed idle conversations removed from partition stores (open-state bound)', registers: [registry] }),
+    storeMemory: new Gauge({
+      name: 'fm_daemon_store_memory_bytes',
+      help: "Memory DuckDB accounts to each owned partition store (duckdb_memory(), sampled at each lake export)",
+      labelNames: ['partition'],
+      registers: [registry],
+    }),
     owned: new Gauge({ name: 'fm_daemon_partitions_owned', help: 'Partition numbers (stores) this member owns', registers: [registry] }),
   };
   return m;

@@ -222,6 +222,12 @@ export class PartitionState {
     });
   }
 
+  /** Bytes DuckDB's buffer manager holds for this store (its own accounting; RSS adds allocator overhead). */
+  async memoryBytes(): Promise<number> {
+    const r = await this.store.rows<{ b: bigint | null }>('SELECT sum(memory_usage_bytes) AS b FROM duckdb_memory()');
+    return Number(r[0]?.b ?? 0);
+  }
+
   close(): void {
     this.store.close();
   }
