@@ -193,7 +193,7 @@ export class PartitionState {
     if (!last.length) return 0;
     const turnsSrc = sqlString(kafkaOrigin(this.topics.turns, this.partition));
     const fbSrc = sqlString(kafkaOrigin(this.topics.feedback, this.partition));
-    return this.store.transaction(async () => {
+    const pruned = await this.store.transaction(async () => {
       await s.run(`CREATE OR REPLACE TEMP TABLE prune_convs AS
         WITH activity AS (
           SELECT conversation_id, max(ts) AS last_ts, max(source_line) FILTER (WHERE source_file = ${turnsSrc}) AS max_turn_offset,
@@ -220,6 +220,9 @@ export class PartitionState {
       await s.run('DELETE FROM turns WHERE conversation_id IN (SELECT conversation_id FROM prune_convs)');
       return n;
     });
+    // Deleted rows keep their blocks (and the buffer memory of every scan over them) until a checkpoint vacuums them.
+    if (pruned > 0) await s.run('CHECKPOINT');
+    return pruned;
   }
 
   /** Bytes DuckDB's buffer manager holds for this store (its own accounting; RSS adds allocator overhead). */
