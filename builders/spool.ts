@@ -1,7 +1,6 @@
 // An append-only list of built records kept in a temporary JSONL file, so a release can hold more rows than fit in
 // memory: the build writes survivors here and the release writer streams them back.
-import { closeSync, createReadStream, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { closeSync, createReadStream, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';

@@ -42,8 +42,8 @@ const freePort = () =>
       srv.close(() => res(port));
     });
   });
-/** Heap used and external memory of the daemon's Node process, from its default prom-client metrics. */
-async function jsMemory(port: number): Promise<{ heapMiB: number; externalMiB: number; storesMiB: number } | null> {
+/** The daemon's JS heap and external memory, and DuckDB's accounting of its stores, from its /metrics. */
+async function daemonMemory(port: number): Promise<{ heapMiB: number; externalMiB: number; storesMiB: number } | null> {
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
@@ -80,7 +80,7 @@ try {
     if (producer.exitCode !== null) throw new Error(`the producer stopped early (exit ${producer.exitCode}): the load was not constant`);
     const t = (Date.now() - t0) / 1000;
     if (t >= warmup) {
-      const js = await jsMemory(metricsPort);
+      const js = await daemonMemory(metricsPort);
       const r1 = (x: number) => Math.round(x * 10) / 10;
       samples.push({ t: Math.round(t), rssMiB: r1(rssMiB(daemon.pid!)), ...(js ? { heapMiB: r1(js.heapMiB), externalMiB: r1(js.externalMiB), storesMiB: r1(js.storesMiB) } : {}) });
     }
