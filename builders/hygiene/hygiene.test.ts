@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ibanValid, luhnValid, placeholder, redactPii, type RedactionCounts } from './pii.js';
-import { Deduplicator } from './dedup.js';
+import { Deduplicator, estimatedJaccard, minhash, normaliseText, shingles } from './dedup.js';
 import { Decontaminator } from './decontam.js';
 import { splitOf } from './split.js';
 import { PLANTED, PLANTED_VALUES } from './pii-fixtures.js';
@@ -50,6 +50,29 @@ test('dedup: exact, near and distinct texts', () => {
   assert.equal(d.seen(Array.from({ length: 60 }, (_, i) => `other${i}`).join(' ')), null);
   // half the words changed is not a near duplicate at threshold 0.8
   assert.equal(d.seen(Array.from({ length: 60 }, (_, i) => (i % 2 ? `word${i}` : `new${i}`)).join(' ')), null);
+});
+
+test('one-permutation MinHash estimates the Jaccard similarity of word shingles, for long and short texts', () => {
+  let seed = 11;
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const errors: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const length = i % 3 === 0 ? 4 + Math.floor(rand() * 8) : 40 + Math.floor(rand() * 200); // a third are short
+    const a = Array.from({ length }, () => `w${Math.floor(rand() * 5000)}`);
+    const p = rand() * 0.5;
+    const b = a.map((w) => (rand() < p ? `x${Math.floor(rand() * 1e6)}` : w));
+    const [sa, sb] = [shingles(a.join(' '), 3), shingles(b.join(' '), 3)];
+    const inter = [...sa].filter((x) => sb.has(x)).length;
+    const truth = inter / (sa.size + sb.size - inter);
+    const estimate = estimatedJaccard(minhash(normaliseText(a.join(' ')), 3), minhash(normaliseText(b.join(' ')), 3));
+    errors.push(Math.abs(estimate - truth));
+  }
+  const mean = errors.reduce((x, y) => x + y, 0) / errors.length;
+  assert.ok(mean < 0.05, `mean abs error ${mean}`);
+  assert.ok(Math.max(...errors) < 0.3, `max abs error ${Math.max(...errors)}`);
+  // identical shingle sets give identical signatures however short; disjoint one-word texts share nothing
+  assert.deepEqual(minhash('just two', 3), minhash('just two', 3));
+  assert.equal(estimatedJaccard(minhash('alpha', 3), minhash('beta', 3)), 0);
 });
 
 test('decontamination by n-gram overlap, short benchmark prompts matched whole', () => {
