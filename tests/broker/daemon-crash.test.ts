@@ -43,7 +43,8 @@ test(`SIGKILL the daemon ${KILLS}+ times while >= 100k turns stream in: every tu
     '--turns-topic', kafka.topics.turns, '--feedback-topic', kafka.topics.feedback, '--dead-letter-topic', kafka.topics.deadLetter,
     '--export-interval-ms', '1500', '--session-timeout-ms', '6000', '--no-metrics', '--log-level', 'warn',
   ];
-  let daemon = spawnDaemon(args);
+  const spawned = [spawnDaemon(args)];
+  let daemon = spawned[0];
   t.after(() => daemon.kill('SIGKILL'));
 
   // The stream runs in the background at a steady rate while the daemon is killed and restarted.
@@ -61,6 +62,7 @@ test(`SIGKILL the daemon ${KILLS}+ times while >= 100k turns stream in: every tu
     await exited(daemon);
     kills.push(Date.now() - t0);
     daemon = spawnDaemon(args);
+    spawned.push(daemon);
   }
   const stats = await producing;
   t.diagnostic(`produced ${stats.sent} records in ${stats.elapsedMs} ms; SIGKILLs at ms ${kills.join(', ')}`);
@@ -86,11 +88,13 @@ test(`SIGKILL the daemon ${KILLS}+ times while >= 100k turns stream in: every tu
 
   // The lake: graceful stop sealed the last segments; raw files hold each turn once, the views every id.
   const raw = await runLakeSql(lakeDir, `SELECT count(*) AS n, count(DISTINCT message_id) AS d FROM read_parquet('${lakeDir}/turns/*/*.parquet')`);
+  const allLogs = spawned.flatMap((d, i) => d.logs.join('').split('\n').map((l) => `[daemon ${i}] ${l}`));
+  let gaps = '';
   if (Number(raw.rows[0][0]) !== data.turnIds.size) {
-    t.diagnostic(await lakeGaps(stateDir, lakeDir));
-    t.diagnostic(daemon.logs.join('').split('\n').filter((l) => /export|segment/i.test(l)).slice(-20).join('\n'));
+    gaps = `${await lakeGaps(stateDir, lakeDir)}\n${allLogs.filter((l) => /export|segment|error/i.test(l)).slice(-30).join('\n')}`;
+    t.diagnostic(gaps);
   }
-  assert.deepEqual(raw.rows[0], [data.turnIds.size, data.turnIds.size], 'lake turns: every turn once across all segments');
+  assert.deepEqual(raw.rows[0], [data.turnIds.size, data.turnIds.size], `lake turns: every turn once across all segments\n${gaps}`);
   const views = await runLakeSql(lakeDir, 'SELECT (SELECT count(*) FROM turns), (SELECT count(*) FROM verdicts), (SELECT count(*) FROM feedback_events)');
   assert.deepEqual(views.rows[0], [data.turnIds.size, data.assistantIds.size, data.eventIds.size]);
 });
