@@ -26,7 +26,7 @@ function mix(x: number, seed: number): number {
   return h >>> 0;
 }
 
-let wordHashes = new Uint32Array(1024);
+let wordHashes: Uint32Array = new Uint32Array(1024);
 
 /**
  * Calls `each` with the hash of every word `size`-gram of normalised text (one hash of the whole text when it has no
