@@ -330,6 +330,19 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
       sought.clear();
       // Close the stores of partitions that moved away, so their new owner can open them.
       for (const p of [...states.keys()]) if (!assigned.has(p)) void withPartition(p, () => releasePartition(p));
+      // Open the stores of new partitions now and seal what their previous owner stored but did not export: with no
+      // new traffic on a partition no batch would ever open its store, and that tail would never reach the lake.
+      if (config.lakeDir) {
+        for (const p of assigned) {
+          if (states.has(p)) continue;
+          void withPartition(p, async () => {
+            if (stopping || !assigned.has(p) || states.has(p)) return;
+            await stateFor(p, async () => undefined);
+            if (!assigned.has(p)) await releasePartition(p);
+            else await exportPartition(p);
+          }).catch((e) => log.error({ partition: p, err: errorMessage(e) }, 'opening the partition store on assignment failed'));
+        }
+      }
     });
     c.on(c.events.REBALANCING, () => {
       joined = false;
@@ -386,6 +399,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
       log.info('stopping: finishing the batches in flight');
       if (exportTimer) clearInterval(exportTimer);
       await consumer?.disconnect().catch((e) => log.warn({ err: errorMessage(e) }, 'consumer disconnect'));
+      await Promise.all([...locks.values()]); // tasks already queued (batches, exports, stores opening) finish first
       for (const p of [...states.keys()]) await withPartition(p, () => releasePartition(p));
       await producer.disconnect().catch(() => undefined);
       if (http) await new Promise<void>((r) => http!.server.close(() => r()));

@@ -3,7 +3,7 @@
 // unique, and the lake's raw Parquet holds each turn once (replayed segments overwrite, never duplicate).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, uniqueName, type Broker } from './harness.js';
@@ -95,6 +95,41 @@ test(`SIGKILL the daemon ${KILLS}+ times while >= 100k turns stream in: every tu
     t.diagnostic(gaps);
   }
   assert.deepEqual(raw.rows[0], [data.turnIds.size, data.turnIds.size], `lake turns: every turn once across all segments\n${gaps}`);
+  const views = await runLakeSql(lakeDir, 'SELECT (SELECT count(*) FROM turns), (SELECT count(*) FROM verdicts), (SELECT count(*) FROM feedback_events)');
+  assert.deepEqual(views.rows[0], [data.turnIds.size, data.assistantIds.size, data.eventIds.size]);
+});
+
+test('a daemon killed before its lake export: the next owner seals that tail on assignment, with no new traffic', { timeout: 300_000 }, async (t) => {
+  const kafka = parseKafkaOptions({
+    brokers: broker.bootstrap,
+    topics: { turns: uniqueName('turns'), feedback: uniqueName('feedback'), deadLetter: uniqueName('dlq') },
+  });
+  await ensureTopics(kafka, { numPartitions: PARTITIONS });
+  const data = corpus(300, 5);
+  const groupId = uniqueName('g');
+  const stateDir = join(dir, 'tail-state');
+  const lakeDir = join(dir, 'tail-lake');
+  const args = [
+    '--brokers', broker.bootstrap, '--group-id', groupId, '--state-dir', stateDir, '--lake-dir', lakeDir,
+    '--turns-topic', kafka.topics.turns, '--feedback-topic', kafka.topics.feedback, '--dead-letter-topic', kafka.topics.deadLetter,
+    '--export-interval-ms', '600000', '--session-timeout-ms', '6000', '--no-metrics', '--log-level', 'warn',
+  ];
+  await produceRecords(kafka, linesToRecords(data.lines, kafka.topics), { batchSize: 500 });
+  let daemon = spawnDaemon(args);
+  t.after(() => daemon.kill('SIGKILL'));
+  const client = createKafka(kafka);
+  await waitFor('the first daemon to store everything', async () => (await groupLag(client, groupId, [kafka.topics.turns, kafka.topics.feedback])) === 0, 120_000, 500);
+  const lakeTurns = async () => (existsSync(join(lakeDir, 'turns')) ? Number((await runLakeSql(lakeDir, 'SELECT count(*) FROM turns')).rows[0][0]) : 0);
+  assert.equal(await lakeTurns(), 0, 'stored, not yet exported (the export interval has not passed)');
+  daemon.kill('SIGKILL');
+  await exited(daemon);
+
+  // Everything is stored and committed, so the next daemon gets no batch at all: it must still seal the tail.
+  daemon = spawnDaemon(args);
+  await waitFor('the restarted daemon to seal the tail in the lake', async () => (await lakeTurns()) === data.turnIds.size, 60_000, 500);
+  daemon.kill('SIGTERM');
+  await exited(daemon);
+  assert.equal(daemon.exitCode, 0, daemon.logs.join('').slice(-2000));
   const views = await runLakeSql(lakeDir, 'SELECT (SELECT count(*) FROM turns), (SELECT count(*) FROM verdicts), (SELECT count(*) FROM feedback_events)');
   assert.deepEqual(views.rows[0], [data.turnIds.size, data.assistantIds.size, data.eventIds.size]);
 });
