@@ -197,7 +197,7 @@ const RENDER: Record<SectionName, (s: Section) => string> = {
     return table(['figure', 'value'], Object.entries(s.figures ?? {}).filter(([, v]) => typeof v !== 'object').map(([k, v]) => [k, typeof v === 'number' ? fmt(v, 3) : String(v)]));
   },
   soak(sec) {
-    const s = sec as Section & { pending?: string; samples?: number; medianMiB?: number; minMiB?: number; maxMiB?: number; maxDeviation?: number; seconds?: number; ratePerSecond?: number; firstMinuteMiB?: number; lastMinuteMiB?: number; partitions?: number; maxOpenConversations?: number; partitionMemoryLimit?: string; series?: { heapMiB?: number }[] };
+    const s = sec as Section & { pending?: string; samples?: number; medianMiB?: number; minMiB?: number; maxMiB?: number; maxDeviation?: number; seconds?: number; ratePerSecond?: number; firstMinuteMiB?: number; lastMinuteMiB?: number; partitions?: number; maxOpenConversations?: number; partitionMemoryLimit?: string; series?: { t: number; rssMiB: number; heapMiB?: number }[]; warmupSeconds?: number; warmupMinMiB?: number | null; warmupMaxMiB?: number | null; warmupSeries?: { t: number; rssMiB: number }[] };
     if (s.pending) return `Pending: ${s.pending}`;
     const heaps = (s.series ?? []).map((x) => x.heapMiB).filter((x): x is number => typeof x === 'number');
     const setup = [
@@ -206,7 +206,12 @@ const RENDER: Record<SectionName, (s: Section) => string> = {
       s.partitionMemoryLimit !== undefined ? `DuckDB limit ${s.partitionMemoryLimit} per partition store` : null,
       heaps.length ? `JS heap used ${fmt(Math.min(...heaps), 0)}-${fmt(Math.max(...heaps), 0)} MiB (from the daemon's /metrics)` : null,
     ].filter(Boolean);
-    return (setup.length ? `Daemon: ${setup.join('; ')}.\n\n` : '') + table(['soak s', 'records/s', 'samples', 'median RSS MiB', 'min', 'max', 'first minute', 'last minute', 'max deviation from median'],
-      [[s.seconds!, s.ratePerSecond!, s.samples!, fmt(s.medianMiB!, 0), fmt(s.minMiB!, 0), fmt(s.maxMiB!, 0), fmt(s.firstMinuteMiB!, 0), fmt(s.lastMinuteMiB!, 0), `${fmt(s.maxDeviation! * 100, 1)} %`]]);
+    const warm = s.warmupMinMiB != null ? `${fmt(s.warmupMinMiB, 0)}-${fmt(s.warmupMaxMiB!, 0)}` : 'not sampled';
+    // RSS once a minute over the whole run, warm-up included, so the ramp before the measured window is visible.
+    const all = [...(s.warmupSeries ?? []), ...(s.series ?? [])];
+    const perMinute = all.filter((x, i) => i === 0 || Math.floor(x.t / 60) !== Math.floor(all[i - 1].t / 60));
+    const ramp = perMinute.length ? `\n\nRSS MiB at each minute (t s: MiB; the measured window starts at ${s.warmupSeconds ?? 60} s): ${perMinute.map((x) => `${x.t}: ${fmt(x.rssMiB, 0)}`).join(', ')}.` : '';
+    return (setup.length ? `Daemon: ${setup.join('; ')}.\n\n` : '') + table(['warm-up s', 'RSS in warm-up MiB', 'measured s', 'records/s', 'samples', 'median RSS MiB', 'min', 'max', 'first minute', 'last minute', 'max deviation from median'],
+      [[s.warmupSeconds ?? 60, warm, s.seconds!, s.ratePerSecond!, s.samples!, fmt(s.medianMiB!, 0), fmt(s.minMiB!, 0), fmt(s.maxMiB!, 0), fmt(s.firstMinuteMiB!, 0), fmt(s.lastMinuteMiB!, 0), `${fmt(s.maxDeviation! * 100, 1)} %`]]) + ramp;
   },
 };

@@ -73,19 +73,22 @@ try {
   const producer = spawn(process.execPath, ['dist/src/cli.js', 'produce', ...kafka, '--synthetic', String(conversations), '--rate', String(rate), '--json'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(producer);
   const samples: { t: number; rssMiB: number; heapMiB?: number; externalMiB?: number; storesMiB?: number }[] = [];
+  const warmupSamples: typeof samples = [];
   const t0 = Date.now();
   while ((Date.now() - t0) / 1000 < warmup + seconds) {
     await sleep(5000);
     if (daemon.exitCode !== null) throw new Error(`the daemon exited (${daemon.exitCode}); see ${join(dir, 'daemon.log')}`);
     if (producer.exitCode !== null) throw new Error(`the producer stopped early (exit ${producer.exitCode}): the load was not constant`);
     const t = (Date.now() - t0) / 1000;
-    if (t >= warmup) {
-      const js = await daemonMemory(metricsPort);
-      const r1 = (x: number) => Math.round(x * 10) / 10;
-      samples.push({ t: Math.round(t), rssMiB: r1(rssMiB(daemon.pid!)), ...(js ? { heapMiB: r1(js.heapMiB), externalMiB: r1(js.externalMiB), storesMiB: r1(js.storesMiB) } : {}) });
-    }
+    const js = await daemonMemory(metricsPort);
+    const r1 = (x: number) => Math.round(x * 10) / 10;
+    const sample = { t: Math.round(t), rssMiB: r1(rssMiB(daemon.pid!)), ...(js ? { heapMiB: r1(js.heapMiB), externalMiB: r1(js.externalMiB), storesMiB: r1(js.storesMiB) } : {}) };
+    // Warm-up samples are kept (the ramp is part of the picture) but the figures are over the measured window only.
+    if (t >= warmup) samples.push(sample);
+    else warmupSamples.push(sample);
   }
   const rss = samples.map((s) => s.rssMiB).sort((a, b) => a - b);
+  const warmRss = warmupSamples.map((s) => s.rssMiB);
   const median = rss[Math.floor(rss.length / 2)];
   process.stdout.write(
     JSON.stringify({
@@ -102,6 +105,9 @@ try {
       maxDeviation: Math.max(...rss.map((x) => Math.abs(x - median) / median)),
       firstMinuteMiB: samples.slice(0, 12).reduce((a, s) => a + s.rssMiB, 0) / Math.min(12, samples.length),
       lastMinuteMiB: samples.slice(-12).reduce((a, s) => a + s.rssMiB, 0) / Math.min(12, samples.length),
+      warmupMinMiB: warmRss.length ? Math.min(...warmRss) : null,
+      warmupMaxMiB: warmRss.length ? Math.max(...warmRss) : null,
+      warmupSeries: warmupSamples,
       series: samples,
     }) + '\n',
   );
