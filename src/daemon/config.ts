@@ -5,6 +5,9 @@ import { z } from 'zod';
 import { kafkaOptionsSchema, parseKafkaOptions, type KafkaOptions } from '../../connectors/kafka.js';
 import { MinerError, errorMessage } from '../errors.js';
 
+/** DuckDB memory limit of each partition store (the daemon opens one store per owned partition). */
+export const DEFAULT_PARTITION_MEMORY_LIMIT = '256MB';
+
 export const daemonConfigSchema = z
   .object({
     kafka: kafkaOptionsSchema,
@@ -55,7 +58,7 @@ export const daemonConfigSchema = z
      * DuckDB memory limit of each partition store. A daemon owns several stores, and each caches blocks up to its
      * limit, so this bounds the daemon's memory (with --max-open-conversations bounding what the stores hold).
      */
-    partitionMemoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'expected a size such as 256MB').default('256MB'),
+    partitionMemoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'expected a size such as 256MB').default(DEFAULT_PARTITION_MEMORY_LIMIT),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict()

@@ -9,6 +9,7 @@ import type { DetectorConfig } from '../../detectors/config.js';
 import { createDetectors } from '../../detectors/registry.js';
 import type { Detector } from '../../detectors/types.js';
 import { errorMessage } from '../errors.js';
+import { DEFAULT_PARTITION_MEMORY_LIMIT } from './config.js';
 
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
@@ -72,7 +73,7 @@ export class PartitionState {
     const deadline = Date.now() + opts.waitMs;
     for (;;) {
       try {
-        const store = await Store.open(path, { memoryLimit: opts.memoryLimit ?? '256MB' });
+        const store = await Store.open(path, { memoryLimit: opts.memoryLimit ?? DEFAULT_PARTITION_MEMORY_LIMIT });
         await store.run(`SET threads = ${opts.threads}`);
         await store.run("SET TimeZone = 'UTC'");
         return new PartitionState(partition, store, topics);
