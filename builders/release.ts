@@ -8,7 +8,10 @@ import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { BUILDERS_VERSION, FILE_TYPES, FORMATS, configHash, stableStringify, type FileType, type Format } from './config.js';
 import { FORMAT_SPECS, type OutputName } from './formats.js';
-import type { BuildResult } from './pipeline.js';
+import { buildRelease, type BuildResult } from './pipeline.js';
+import type { ChosenClientOptions } from './chosen.js';
+import type { ReleaseConfig } from './config.js';
+import type { JudgedConversation } from './types.js';
 import type { BuiltRecord } from './types.js';
 
 export const OUTPUT_NAMES = ['drift', 'drift_pairs', 'revision', 'ranked', 'kto'] as const satisfies readonly OutputName[];
@@ -389,4 +392,23 @@ export async function verifyRelease(dir: string): Promise<string[]> {
     if (!existsSync(p) || (await stat(p)).size !== f.bytes || (await hashFile(p)).sha !== f.sha256) bad.push(f.path);
   }
   return bad;
+}
+
+/**
+ * What `mine`, `build` and `batch` do with judged conversations: build them through the builders (spooled under the
+ * release name) and write one atomic release; the build's temporary spools are removed whether or not it lands.
+ * The result keeps its counts, config and drops for the caller's summary and release statistics.
+ */
+export async function buildAndWriteRelease(
+  judged: AsyncIterable<JudgedConversation>,
+  config: ReleaseConfig,
+  o: Omit<WriteReleaseOptions, 'result' | 'onFileWritten'> & { chosenFrom?: ChosenClientOptions },
+): Promise<{ result: BuildResult; info: ReleaseInfo }> {
+  const result = await buildRelease(judged, config, { spoolDir: spoolDirFor(o.outDir, o.name), chosenFrom: o.chosenFrom });
+  try {
+    const { chosenFrom: _chosen, ...write } = o;
+    return { result, info: await writeRelease({ ...write, result }) };
+  } finally {
+    result.dispose();
+  }
 }

@@ -9,7 +9,7 @@ import { loadConfig, type RunConfig } from './config.js';
 import { MinerError, errorMessage } from './errors.js';
 import { createDetectors, detectConversation, DETECTOR_REGISTRY, isDetectorName } from '../detectors/registry.js';
 import { stableStringify } from '../builders/config.js';
-import { buildRelease, spoolDirFor, writeRelease, configHash } from '../builders/index.js';
+import { buildAndWriteRelease, configHash } from '../builders/index.js';
 import { recordRelease } from './report/release-stats.js';
 import { assistantTurnContexts, isAmbiguous, type AssistantTurnContext, type Detector, type NamedSignal } from '../detectors/types.js';
 import type { Conversation } from './model.js';
@@ -498,17 +498,11 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
           const inputWatermark = `window=${w.label};turns=${Number(wm[0].n)};max_ts=${wm[0].w ?? 'none'}`;
           const detectorVersions: Record<string, string> = Object.fromEntries(syncDetectors.map((d) => [d.name, d.version]));
           for (const [d, v] of useVersion) detectorVersions[d] = v;
-          const result = await buildRelease(store.judgedConversations({ where: 'conversation_id IN (SELECT conversation_id FROM batch_scope)' }), config.release, {
-            spoolDir: spoolDirFor(o.releasesDir, releaseName),
-          });
-          const info = await writeRelease({
-            outDir: o.releasesDir,
-            name: releaseName,
-            result,
-            inputWatermark,
-            detectorVersions,
-            manifestExtras: { window: summary.window },
-          }).finally(() => result.dispose());
+          const { result, info } = await buildAndWriteRelease(
+            store.judgedConversations({ where: 'conversation_id IN (SELECT conversation_id FROM batch_scope)' }),
+            config.release,
+            { outDir: o.releasesDir, name: releaseName, inputWatermark, detectorVersions, manifestExtras: { window: summary.window } },
+          );
           const stats = await store.transaction(async () => {
             await recordRelease(store, { name: releaseName, info, result, windowLabel: w.label, inputWatermark });
             const st = { path: info.dir, version: info.version, existed: info.existed, conversations: result.conversations };

@@ -6,7 +6,7 @@ import { detectStored, ingestFiles, RejectsWriter, type DetectSummary, type Inge
 import { loadConfig, type RunConfig } from './config.js';
 import { defaultReleasesDir } from './paths.js';
 import type { Layout } from '../connectors/formats.js';
-import { buildRelease, spoolDirFor, writeRelease, type ChosenClientOptions, type ChosenFillReport, type ReleaseInfo } from '../builders/index.js';
+import { buildAndWriteRelease, type ChosenClientOptions, type ChosenFillReport } from '../builders/index.js';
 import { createDetectors } from '../detectors/registry.js';
 import { formatHackingJump, rewardHackingJumps, type HackingJump } from './monitors.js';
 import { recordRelease } from './report/release-stats.js';
@@ -153,20 +153,14 @@ export async function buildFromStore(
   const detectorVersions = await store.rows<{ detector: string; detector_version: string }>(
     'SELECT detector, detector_version FROM v_detector_versions WHERE is_latest ORDER BY 1',
   );
-  const result = await buildRelease(store.judgedConversations('all'), config.release, { spoolDir: spoolDirFor(releasesDir, name), chosenFrom });
   const inputWatermark = `turns=${Number(watermark[0].n)};max_ts=${watermark[0].w ?? 'none'}`;
-  let info: ReleaseInfo;
-  try {
-    info = await writeRelease({
-      outDir: releasesDir,
-      name,
-      result,
-      inputWatermark,
-      detectorVersions: Object.fromEntries(detectorVersions.map((d) => [d.detector, d.detector_version])),
-    });
-  } finally {
-    result.dispose();
-  }
+  const { result, info } = await buildAndWriteRelease(store.judgedConversations('all'), config.release, {
+    outDir: releasesDir,
+    name,
+    inputWatermark,
+    detectorVersions: Object.fromEntries(detectorVersions.map((d) => [d.detector, d.detector_version])),
+    chosenFrom,
+  });
   if (!store.readOnly) await store.transaction(() => recordRelease(store, { name, info, result, windowLabel: null, inputWatermark }));
   const rows: BuildSummary['rows'] = {};
   for (const [b, r] of Object.entries(result.rows)) rows[b] = { train: r.train.length, test: r.test.length };
