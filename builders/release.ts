@@ -13,6 +13,7 @@ import type { ChosenClientOptions } from './chosen.js';
 import type { ReleaseConfig } from './config.js';
 import type { JudgedConversation } from './types.js';
 import type { BuiltRecord } from './types.js';
+import { LineBatch } from './spool.js';
 
 export const OUTPUT_NAMES = ['drift', 'drift_pairs', 'revision', 'ranked', 'kto'] as const satisfies readonly OutputName[];
 const SPLITS = ['train', 'test'] as const;
@@ -124,8 +125,7 @@ class JsonlSink {
   skipped = 0;
   bytes = 0;
   private hash = createHash('sha256');
-  private pending: string[] = [];
-  private pendingChars = 0;
+  private pending = new LineBatch();
   private constructor(
     private readonly fh: FileHandle,
     private readonly toRow: (r: BuiltRecord) => Record<string, unknown> | null,
@@ -141,18 +141,14 @@ class JsonlSink {
       this.skipped++;
       return;
     }
-    const line = JSON.stringify(row) + '\n';
-    this.pending.push(line);
-    this.pendingChars += line.length;
     this.rows++;
-    if (this.pendingChars >= 1 << 20) await this.flush();
+    if (this.pending.add(JSON.stringify(row) + '\n')) await this.flush();
   }
 
   private async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const chunk = Buffer.from(this.pending.join(''), 'utf8');
-    this.pending = [];
-    this.pendingChars = 0;
+    const text = this.pending.take();
+    if (!text) return;
+    const chunk = Buffer.from(text, 'utf8');
     this.hash.update(chunk);
     this.bytes += chunk.length;
     await this.fh.write(chunk);

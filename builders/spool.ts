@@ -8,6 +8,27 @@ import type { BuiltRecord } from './types.js';
 
 const FLUSH_CHARS = 1 << 20;
 
+/** Lines gathered into ~1 MiB chunks, so files are written in a few large writes instead of one per line. */
+export class LineBatch {
+  private lines: string[] = [];
+  private chars = 0;
+
+  /** Adds a line; true when the batch is full and should be taken. */
+  add(line: string): boolean {
+    this.lines.push(line);
+    this.chars += line.length;
+    return this.chars >= FLUSH_CHARS;
+  }
+
+  /** The gathered text ('' when empty); the batch starts over. */
+  take(): string {
+    const text = this.lines.join('');
+    this.lines = [];
+    this.chars = 0;
+    return text;
+  }
+}
+
 /** A directory of spools that is removed as a whole when the build is done with it. */
 export class SpoolDir {
   readonly path: string;
@@ -30,8 +51,7 @@ export class RecordSpool implements AsyncIterable<BuiltRecord> {
   /** Records pushed so far. */
   length = 0;
   private fd: number | null;
-  private pending: string[] = [];
-  private pendingChars = 0;
+  private pending = new LineBatch();
 
   constructor(readonly path: string) {
     this.fd = openSync(path, 'w');
@@ -39,18 +59,13 @@ export class RecordSpool implements AsyncIterable<BuiltRecord> {
 
   push(r: BuiltRecord): void {
     if (this.fd === null) throw new Error(`spool ${this.path} is sealed`);
-    const line = JSON.stringify(r) + '\n';
-    this.pending.push(line);
-    this.pendingChars += line.length;
     this.length++;
-    if (this.pendingChars >= FLUSH_CHARS) this.flush();
+    if (this.pending.add(JSON.stringify(r) + '\n')) this.flush();
   }
 
   private flush(): void {
-    if (this.pending.length === 0 || this.fd === null) return;
-    writeSync(this.fd, this.pending.join(''));
-    this.pending = [];
-    this.pendingChars = 0;
+    const text = this.pending.take();
+    if (text && this.fd !== null) writeSync(this.fd, text);
   }
 
   /** Stop accepting records; reading seals implicitly. */
