@@ -113,3 +113,28 @@ test('a writer killed mid-release leaves no release directory; the next run clea
   assert.deepEqual(await verifyRelease(info.dir), []);
   assert.ok(existsSync(join(info.dir, 'manifest.json')));
 });
+
+test('a record longer than the JSON reader default (16 MiB) still reaches the Parquet files whole', async () => {
+  // The Parquet writer's reader buffer is fitted to the longest line; a 20 MB row must not be cut or refused.
+  const long = Array.from({ length: 3_600_000 }, (_, i) => `w${i % 997}`).join(' '); // ~17.6 MB
+  const judged = syntheticJudged({ conversations: 6, seed: 9, plant: (i) => (i === 2 ? long : null) });
+  const result = await buildRelease(judged, { ...CFG, testPercent: 0 });
+  const out = mkdtempSync(join(tmpdir(), 'rel-long-'));
+  const info = await writeRelease({ outDir: out, name: 'long', result });
+  const jsonl = readFileSync(join(info.dir, 'kto/trl/train.jsonl'), 'utf8').split('\n').filter(Boolean);
+  const longest = Math.max(...jsonl.map((l) => Buffer.byteLength(l)));
+  assert.ok(longest > 16 * 2 ** 20, `longest line ${longest} bytes`);
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  try {
+    const file = join(info.dir, 'kto/trl/train.parquet');
+    const r = await conn.runAndReadAll(`SELECT (SELECT count(*)::INTEGER FROM read_parquet('${file}')),
+      (SELECT max(len)::INTEGER FROM (SELECT unnest(list_transform(prompt || completion, m -> length(m.content))) AS len FROM read_parquet('${file}')))`);
+    const [rows, longestMessage] = r.getRows()[0] as [number, number];
+    assert.equal(rows, jsonl.length);
+    assert.ok(longestMessage > long.length, `longest message in Parquet ${longestMessage} chars`);
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+});
