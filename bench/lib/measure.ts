@@ -153,7 +153,8 @@ export function machineInfo(cwd: string): MachineInfo {
       return null;
     }
   };
-  const status = git(['status', '--porcelain', '--untracked-files=no']);
+  // The bench's own outputs are rewritten after each section: they do not make the measured code dirty.
+  const status = git(['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results.json', ':!BENCHMARKS.md']);
   return {
     cpuModel: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
