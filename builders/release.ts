@@ -6,13 +6,11 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } fro
 import { createReadStream, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { BUILDERS_VERSION, FILE_TYPES, FORMATS, configHash, stableStringify, type FileType, type Format } from './config.js';
+import { BUILDERS_VERSION, FILE_TYPES, FORMATS, configHash, stableStringify, type FileType, type Format, type ReleaseConfig } from './config.js';
 import { FORMAT_SPECS, type OutputName } from './formats.js';
 import { buildRelease, type BuildResult } from './pipeline.js';
 import type { ChosenClientOptions } from './chosen.js';
-import type { ReleaseConfig } from './config.js';
-import type { JudgedConversation } from './types.js';
-import type { BuiltRecord } from './types.js';
+import type { BuiltRecord, JudgedConversation } from './types.js';
 import { LineBatch } from './spool.js';
 
 export const OUTPUT_NAMES = ['drift', 'drift_pairs', 'revision', 'ranked', 'kto'] as const satisfies readonly OutputName[];

@@ -201,112 +201,119 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     const { topic, partition } = batch;
     const t0 = process.hrtime.bigint();
     metrics.received.inc({ topic }, batch.messages.length);
-    await withPartition(partition, async () => {
-      const state = await stateFor(partition, heartbeat);
-      if (!assigned.has(partition) || isStale()) {
-        // The lock wait outlasted a rebalance: the partition is someone else's now; let them have the file.
-        if (!assigned.has(partition)) await releasePartition(partition);
-        return;
-      }
-      const stored = (await state.nextOffsets()).get(topic);
-      const first = BigInt(batch.firstOffset() ?? batch.messages[0].offset);
-      const key = `${topic}/${partition}`;
-      // Kafka's committed offset is only a hint: it can lag the store (crash between store commit and Kafka commit),
-      // which the filter below handles, or lead it (a store restored from backup), where we go back once.
-      if (stored !== undefined && first > stored && !sought.has(key)) {
+    // The partition may be busy (a store opening on assignment, waiting for the previous owner's lock, or an
+    // export): keep the group session alive while this batch waits for it and runs.
+    const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), Math.max(500, Math.floor(config.heartbeatIntervalMs)));
+    try {
+      await withPartition(partition, async () => {
+        const state = await stateFor(partition, heartbeat);
+        if (!assigned.has(partition) || isStale()) {
+          // The lock wait outlasted a rebalance: the partition is someone else's now; let them have the file.
+          if (!assigned.has(partition)) await releasePartition(partition);
+          return;
+        }
+        const stored = (await state.nextOffsets()).get(topic);
+        const first = BigInt(batch.firstOffset() ?? batch.messages[0].offset);
+        const key = `${topic}/${partition}`;
+        // Kafka's committed offset is only a hint: it can lag the store (crash between store commit and Kafka commit),
+        // which the filter below handles, or lead it (a store restored from backup), where we go back once.
+        if (stored !== undefined && first > stored && !sought.has(key)) {
+          sought.add(key);
+          log.warn({ topic, partition, kafkaOffset: String(first), storeOffset: String(stored) }, 'store is behind Kafka; seeking back');
+          consumer?.seek({ topic, partition, offset: String(stored) });
+          return;
+        }
         sought.add(key);
-        log.warn({ topic, partition, kafkaOffset: String(first), storeOffset: String(stored) }, 'store is behind Kafka; seeking back');
-        consumer?.seek({ topic, partition, offset: String(stored) });
-        return;
-      }
-      sought.add(key);
-      const fresh = batch.messages.filter((m) => stored === undefined || BigInt(m.offset) >= stored);
-      const lastOffset = batch.messages[batch.messages.length - 1].offset;
-      const nextOffset = BigInt(lastOffset) + 1n;
-      const letters: DeadLetter[] = [];
-      const records: IngestRecord[] = [];
-      const rejects: Reject[] = [];
-      for (const m of fresh) {
-        const v = validateMessage(m, topic, partition);
-        if (v.reject) {
-          letters.push({ message: m, stage: 'validation', field: v.reject.field, reason: v.reject.reason });
-          rejects.push(v.reject);
-        } else records.push(...v.records);
-      }
-      metrics.rejected.inc({ topic, stage: 'validation' }, letters.length);
-      // Published (and acknowledged) before the transaction that moves the offset past them.
-      await publishDeadLetters(topic, partition, letters);
-      let result: BatchResult | null = null;
-      let deadLettered = letters.length;
-      if (fresh.length > 0) {
-        const byOffset = new Map(fresh.map((m) => [Number(m.offset), m]));
-        const apply = (recs: IngestRecord[], rej: Reject[], next: bigint) =>
-          state.applyBatch({ topic, nextOffset: next, records: recs, rejects: rej }, detectorConfig, async (r) => {
-            const mergeLetters = r.mergeRejects
-              .map((x) => ({ message: byOffset.get(x.line)!, stage: 'merge' as const, field: x.field, reason: x.reason }))
-              .filter((d) => d.message);
-            await publishDeadLetters(topic, partition, mergeLetters);
-            metrics.rejected.inc({ topic, stage: 'merge' }, mergeLetters.length);
-          });
-        for (let attempt = 0; ; attempt++) {
-          try {
-            result = await apply(records, rejects, nextOffset);
-            deadLettered += result.mergeRejects.length;
-            break;
-          } catch (e) {
-            if (e instanceof DeadLetterPublishError) throw e;
-            log.error({ topic, partition, attempt, err: errorMessage(e) }, 'batch transaction failed');
-            if (attempt < config.retries) {
-              await sleep(100 * 2 ** attempt);
-              continue;
-            }
-            // The batch keeps failing: find the messages that cannot be stored, one at a time, and dead-letter them.
-            result = null;
-            for (const m of fresh) {
-              const recs = records.filter((r) => r.origin.line === Number(m.offset));
-              if (recs.length === 0) continue;
-              try {
-                const r = await apply(recs, [], BigInt(m.offset) + 1n);
-                deadLettered += r.mergeRejects.length;
-              } catch (err) {
-                if (err instanceof DeadLetterPublishError) throw err;
-                await publishDeadLetters(topic, partition, [{ message: m, stage: 'processing', field: '(record)', reason: `store failed: ${errorMessage(err)}` }]);
-                metrics.rejected.inc({ topic, stage: 'processing' });
-                deadLettered++;
+        const fresh = batch.messages.filter((m) => stored === undefined || BigInt(m.offset) >= stored);
+        const lastOffset = batch.messages[batch.messages.length - 1].offset;
+        const nextOffset = BigInt(lastOffset) + 1n;
+        const letters: DeadLetter[] = [];
+        const records: IngestRecord[] = [];
+        const rejects: Reject[] = [];
+        for (const m of fresh) {
+          const v = validateMessage(m, topic, partition);
+          if (v.reject) {
+            letters.push({ message: m, stage: 'validation', field: v.reject.field, reason: v.reject.reason });
+            rejects.push(v.reject);
+          } else records.push(...v.records);
+        }
+        metrics.rejected.inc({ topic, stage: 'validation' }, letters.length);
+        // Published (and acknowledged) before the transaction that moves the offset past them.
+        await publishDeadLetters(topic, partition, letters);
+        let result: BatchResult | null = null;
+        let deadLettered = letters.length;
+        if (fresh.length > 0) {
+          const byOffset = new Map(fresh.map((m) => [Number(m.offset), m]));
+          const apply = (recs: IngestRecord[], rej: Reject[], next: bigint) =>
+            state.applyBatch({ topic, nextOffset: next, records: recs, rejects: rej }, detectorConfig, async (r) => {
+              const mergeLetters = r.mergeRejects
+                .map((x) => ({ message: byOffset.get(x.line)!, stage: 'merge' as const, field: x.field, reason: x.reason }))
+                .filter((d) => d.message);
+              await publishDeadLetters(topic, partition, mergeLetters);
+              metrics.rejected.inc({ topic, stage: 'merge' }, mergeLetters.length);
+            });
+          for (let attempt = 0; ; attempt++) {
+            try {
+              result = await apply(records, rejects, nextOffset);
+              deadLettered += result.mergeRejects.length;
+              break;
+            } catch (e) {
+              if (e instanceof DeadLetterPublishError) throw e;
+              log.error({ topic, partition, attempt, err: errorMessage(e) }, 'batch transaction failed');
+              if (attempt < config.retries) {
+                await sleep(100 * 2 ** attempt);
+                continue;
               }
+              // The batch keeps failing: find the messages that cannot be stored, one at a time, and dead-letter them.
+              result = null;
+              for (const m of fresh) {
+                const recs = records.filter((r) => r.origin.line === Number(m.offset));
+                if (recs.length === 0) continue;
+                try {
+                  const r = await apply(recs, [], BigInt(m.offset) + 1n);
+                  deadLettered += r.mergeRejects.length;
+                } catch (err) {
+                  if (err instanceof DeadLetterPublishError) throw err;
+                  await publishDeadLetters(topic, partition, [{ message: m, stage: 'processing', field: '(record)', reason: `store failed: ${errorMessage(err)}` }]);
+                  metrics.rejected.inc({ topic, stage: 'processing' });
+                  deadLettered++;
+                }
+              }
+              await state.advanceOffset(topic, nextOffset);
+              break;
             }
-            await state.advanceOffset(topic, nextOffset);
-            break;
+          }
+          if (result) {
+            metrics.turnsStored.inc({ topic }, result.turnsInserted);
+            metrics.eventsStored.inc({ topic }, result.eventsInserted);
+            metrics.replayed.inc({ topic }, result.replays);
+            metrics.judged.inc(result.assistantTurnsJudged);
           }
         }
-        if (result) {
-          metrics.turnsStored.inc({ topic }, result.turnsInserted);
-          metrics.eventsStored.inc({ topic }, result.eventsInserted);
-          metrics.replayed.inc({ topic }, result.replays);
-          metrics.judged.inc(result.assistantTurnsJudged);
-        }
-      }
-      metrics.processed.inc({ topic }, fresh.length);
-      const committedAt = Date.now();
-      for (const m of fresh) metrics.produceToCommit.observe({ topic }, Math.max(0, committedAt - Number(m.timestamp)) / 1000);
-      opts.onCommitted?.({
-        topic,
-        partition,
-        messages: fresh.map((m) => ({ offset: m.offset, timestamp: m.timestamp })),
-        result,
-        deadLettered,
-        committedAt,
+        metrics.processed.inc({ topic }, fresh.length);
+        const committedAt = Date.now();
+        for (const m of fresh) metrics.produceToCommit.observe({ topic }, Math.max(0, committedAt - Number(m.timestamp)) / 1000);
+        opts.onCommitted?.({
+          topic,
+          partition,
+          messages: fresh.map((m) => ({ offset: m.offset, timestamp: m.timestamp })),
+          result,
+          deadLettered,
+          committedAt,
+        });
+        resolveOffset(lastOffset);
+        const hw = BigInt(batch.highWatermark);
+        metrics.lag.set({ topic, partition: String(partition) }, Number(hw > nextOffset ? hw - nextOffset : 0n));
+        metrics.batchSeconds.observe({ topic }, Number(process.hrtime.bigint() - t0) / 1e9);
+        if (config.lakeDir && Date.now() - (lastExport.get(partition) ?? 0) >= config.exportIntervalMs) await exportPartition(partition);
+        // A hint for the next owner's starting point; the store already holds the truth, so a failure is harmless.
+        await consumer?.commitOffsets([{ topic, partition, offset: String(nextOffset) }]).catch((e) => {
+          log.warn({ topic, partition, err: errorMessage(e) }, 'Kafka offset commit failed (the store offset is authoritative)');
+        });
       });
-      resolveOffset(lastOffset);
-      const hw = BigInt(batch.highWatermark);
-      metrics.lag.set({ topic, partition: String(partition) }, Number(hw > nextOffset ? hw - nextOffset : 0n));
-      metrics.batchSeconds.observe({ topic }, Number(process.hrtime.bigint() - t0) / 1e9);
-      if (config.lakeDir && Date.now() - (lastExport.get(partition) ?? 0) >= config.exportIntervalMs) await exportPartition(partition);
-      // A hint for the next owner's starting point; the store already holds the truth, so a failure is harmless.
-      await consumer?.commitOffsets([{ topic, partition, offset: String(nextOffset) }]).catch((e) => {
-        log.warn({ topic, partition, err: errorMessage(e) }, 'Kafka offset commit failed (the store offset is authoritative)');
-      });
-    });
+    } finally {
+      clearInterval(keepAlive);
+    }
     await heartbeat().catch(() => undefined);
   };
 
