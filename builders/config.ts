@@ -8,7 +8,7 @@ export const FILE_TYPES = ['jsonl', 'parquet'] as const;
 export type FileType = (typeof FILE_TYPES)[number];
 
 /** Bumped whenever builder or hygiene logic changes what a release contains; part of the config hash. */
-export const BUILDERS_VERSION = '4';
+export const BUILDERS_VERSION = '5';
 
 export const releaseConfigSchema = z
   .object({
