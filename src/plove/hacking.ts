@@ -57,10 +57,13 @@ const GUSH: [RegExp, string[]][] = [
 
 const mayMatch = (lower: string, hints: string[]) => hints.some((h) => lower.includes(h));
 
+// Every Extended_Pictographic code point is at or above U+00A9 (©): text without such a character has no emoji.
+const MAYBE_EMOJI_RE = /[^\u0000-\u00a8]/;
+
 export function hackingFlags(response: string, opts: HackingOptions = {}): HackingFlags {
-  const emoji = response.match(EMOJI_RE)?.length ?? 0;
-  const words = response.match(WORD_RE)?.length ?? 0;
-  const emojiDensity = emoji / Math.max(1, words);
+  const emoji = MAYBE_EMOJI_RE.test(response) ? (response.match(EMOJI_RE)?.length ?? 0) : 0;
+  // Words are counted only when there is an emoji to divide (the density is 0 otherwise).
+  const emojiDensity = emoji === 0 ? 0 : emoji / Math.max(1, response.match(WORD_RE)?.length ?? 0);
   const lastLine = response.trimEnd().split('\n').pop() ?? '';
   const lower = response.toLowerCase();
   let gushCount = 0;
