@@ -78,8 +78,12 @@ async function run(cmd: Cmd, timeout = timeoutSeconds, opts: { allowFail?: boole
   return m;
 }
 
+// The commit (and whether the tree was dirty) when dist/ was compiled for this run: that is the code the sections
+// measure, even if commits land while a long section runs.
+let builtFrom: Pick<ReturnType<typeof machineInfo>, 'gitCommit' | 'gitDirty'> | null = null;
+
 function section(fields: Omit<Section, 'date' | 'command' | 'machine'>): Section {
-  return <Section>{ date: new Date().toISOString(), command: invocation, machine: machineInfo(ROOT), ...fields };
+  return <Section>{ date: new Date().toISOString(), command: invocation, machine: { ...machineInfo(ROOT), ...(builtFrom ?? {}) }, ...fields };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -429,6 +433,8 @@ async function main(): Promise<void> {
       log('warning: tsc reported errors; measuring what it emitted to dist/');
     }
   }
+  const atBuild = machineInfo(ROOT);
+  builtFrom = { gitCommit: atBuild.gitCommit, gitDirty: atBuild.gitDirty };
   const results: Results = existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as Results) : { schema: 1, sections: {} };
   const benches: Record<SectionName, () => Promise<Section>> = { batch: benchBatch, memory: benchMemory, flr: benchFlr, detectors: benchDetectors, stream: benchStream, soak: benchSoak };
   for (const name of SECTION_NAMES) {
