@@ -196,6 +196,76 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     log.info({ partition: p }, 'partition store closed');
   };
 
+  /** Validates a batch's messages once, as the file path does: records to store; the invalid become dead letters. */
+  const validateBatch = (fresh: KafkaMessage[], topic: string, partition: number) => {
+    const letters: DeadLetter[] = [];
+    const records: IngestRecord[] = [];
+    const rejects: Reject[] = [];
+    for (const m of fresh) {
+      const v = validateMessage(m, topic, partition);
+      if (v.reject) {
+        letters.push({ message: m, stage: 'validation', field: v.reject.field, reason: v.reject.reason });
+        rejects.push(v.reject);
+      } else records.push(...v.records);
+    }
+    return { records, rejects, letters };
+  };
+
+  /**
+   * Stores a batch in one transaction (merge rejects dead-lettered inside it), retried with backoff; when it keeps
+   * failing, message by message, dead-lettering the ones that cannot be stored. The result is null after that
+   * fallback; `deadLettered` counts the merge and processing dead letters it sent.
+   */
+  const storeBatch = async (
+    state: PartitionState,
+    topic: string,
+    partition: number,
+    fresh: KafkaMessage[],
+    records: IngestRecord[],
+    rejects: Reject[],
+    nextOffset: bigint,
+  ): Promise<{ result: BatchResult | null; deadLettered: number }> => {
+    const byOffset = new Map(fresh.map((m) => [Number(m.offset), m]));
+    const apply = (recs: IngestRecord[], rej: Reject[], next: bigint) =>
+      state.applyBatch({ topic, nextOffset: next, records: recs, rejects: rej }, detectorConfig, async (r) => {
+        const mergeLetters = r.mergeRejects
+          .map((x) => ({ message: byOffset.get(x.line)!, stage: 'merge' as const, field: x.field, reason: x.reason }))
+          .filter((d) => d.message);
+        await publishDeadLetters(topic, partition, mergeLetters);
+        metrics.rejected.inc({ topic, stage: 'merge' }, mergeLetters.length);
+      });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await apply(records, rejects, nextOffset);
+        return { result, deadLettered: result.mergeRejects.length };
+      } catch (e) {
+        if (e instanceof DeadLetterPublishError) throw e;
+        log.error({ topic, partition, attempt, err: errorMessage(e) }, 'batch transaction failed');
+        if (attempt < config.retries) {
+          await sleep(100 * 2 ** attempt);
+          continue;
+        }
+        // The batch keeps failing: find the messages that cannot be stored, one at a time, and dead-letter them.
+        let deadLettered = 0;
+        for (const m of fresh) {
+          const recs = records.filter((r) => r.origin.line === Number(m.offset));
+          if (recs.length === 0) continue;
+          try {
+            const r = await apply(recs, [], BigInt(m.offset) + 1n);
+            deadLettered += r.mergeRejects.length;
+          } catch (err) {
+            if (err instanceof DeadLetterPublishError) throw err;
+            await publishDeadLetters(topic, partition, [{ message: m, stage: 'processing', field: '(record)', reason: `store failed: ${errorMessage(err)}` }]);
+            metrics.rejected.inc({ topic, stage: 'processing' });
+            deadLettered++;
+          }
+        }
+        await state.advanceOffset(topic, nextOffset);
+        return { result: null, deadLettered };
+      }
+    }
+  };
+
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
     if (batch.isEmpty() || !isRunning() || isStale()) return;
     const { topic, partition } = batch;
@@ -227,62 +297,16 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
         const fresh = batch.messages.filter((m) => stored === undefined || BigInt(m.offset) >= stored);
         const lastOffset = batch.messages[batch.messages.length - 1].offset;
         const nextOffset = BigInt(lastOffset) + 1n;
-        const letters: DeadLetter[] = [];
-        const records: IngestRecord[] = [];
-        const rejects: Reject[] = [];
-        for (const m of fresh) {
-          const v = validateMessage(m, topic, partition);
-          if (v.reject) {
-            letters.push({ message: m, stage: 'validation', field: v.reject.field, reason: v.reject.reason });
-            rejects.push(v.reject);
-          } else records.push(...v.records);
-        }
+        const { records, rejects, letters } = validateBatch(fresh, topic, partition);
         metrics.rejected.inc({ topic, stage: 'validation' }, letters.length);
         // Published (and acknowledged) before the transaction that moves the offset past them.
         await publishDeadLetters(topic, partition, letters);
         let result: BatchResult | null = null;
         let deadLettered = letters.length;
         if (fresh.length > 0) {
-          const byOffset = new Map(fresh.map((m) => [Number(m.offset), m]));
-          const apply = (recs: IngestRecord[], rej: Reject[], next: bigint) =>
-            state.applyBatch({ topic, nextOffset: next, records: recs, rejects: rej }, detectorConfig, async (r) => {
-              const mergeLetters = r.mergeRejects
-                .map((x) => ({ message: byOffset.get(x.line)!, stage: 'merge' as const, field: x.field, reason: x.reason }))
-                .filter((d) => d.message);
-              await publishDeadLetters(topic, partition, mergeLetters);
-              metrics.rejected.inc({ topic, stage: 'merge' }, mergeLetters.length);
-            });
-          for (let attempt = 0; ; attempt++) {
-            try {
-              result = await apply(records, rejects, nextOffset);
-              deadLettered += result.mergeRejects.length;
-              break;
-            } catch (e) {
-              if (e instanceof DeadLetterPublishError) throw e;
-              log.error({ topic, partition, attempt, err: errorMessage(e) }, 'batch transaction failed');
-              if (attempt < config.retries) {
-                await sleep(100 * 2 ** attempt);
-                continue;
-              }
-              // The batch keeps failing: find the messages that cannot be stored, one at a time, and dead-letter them.
-              result = null;
-              for (const m of fresh) {
-                const recs = records.filter((r) => r.origin.line === Number(m.offset));
-                if (recs.length === 0) continue;
-                try {
-                  const r = await apply(recs, [], BigInt(m.offset) + 1n);
-                  deadLettered += r.mergeRejects.length;
-                } catch (err) {
-                  if (err instanceof DeadLetterPublishError) throw err;
-                  await publishDeadLetters(topic, partition, [{ message: m, stage: 'processing', field: '(record)', reason: `store failed: ${errorMessage(err)}` }]);
-                  metrics.rejected.inc({ topic, stage: 'processing' });
-                  deadLettered++;
-                }
-              }
-              await state.advanceOffset(topic, nextOffset);
-              break;
-            }
-          }
+          const outcome = await storeBatch(state, topic, partition, fresh, records, rejects, nextOffset);
+          result = outcome.result;
+          deadLettered += outcome.deadLettered;
           if (result) {
             metrics.turnsStored.inc({ topic }, result.turnsInserted);
             metrics.eventsStored.inc({ topic }, result.eventsInserted);
