@@ -36,23 +36,18 @@ function forEachShingle(norm: string, size: number, each: (h: number) => void): 
   let n = 0;
   let h = 0x811c9dc5;
   let inWord = false;
-  for (let i = 0; i < norm.length; i++) {
-    const c = norm.charCodeAt(i);
-    if (c === 32) {
-      if (inWord) {
-        if (n === wordHashes.length) wordHashes = growTo(wordHashes, n * 2);
-        wordHashes[n++] = h >>> 0;
-        h = 0x811c9dc5;
-        inWord = false;
-      }
-      continue;
+  // One step past the end reads as a space, so the last word is stored like the others.
+  for (let i = 0; i <= norm.length; i++) {
+    const c = i < norm.length ? norm.charCodeAt(i) : 32;
+    if (c !== 32) {
+      h = Math.imul(h ^ c, 0x01000193);
+      inWord = true;
+    } else if (inWord) {
+      if (n === wordHashes.length) wordHashes = growTo(wordHashes, n * 2);
+      wordHashes[n++] = h >>> 0;
+      h = 0x811c9dc5;
+      inWord = false;
     }
-    h = Math.imul(h ^ c, 0x01000193);
-    inWord = true;
-  }
-  if (inWord) {
-    if (n === wordHashes.length) wordHashes = growTo(wordHashes, n * 2);
-    wordHashes[n++] = h >>> 0;
   }
   if (n <= size) {
     each(fnv1a(norm));
@@ -100,7 +95,7 @@ export function minhash(norm: string, size: number): Uint32Array {
     if (v < sig[bin]) sig[bin] = v;
   });
   if (bins === NUM_HASHES) return sig;
-  const out = sig.slice();
+  // Empty bins take values from filled ones only, so they are filled in place.
   for (let j = 0; j < NUM_HASHES; j++) {
     if (filled[j]) continue;
     let k = -1;
@@ -110,9 +105,9 @@ export function minhash(norm: string, size: number): Uint32Array {
     }
     // Practically never reached (one filled bin: p ≈ e^-8); the next filled bin to the right keeps it deterministic.
     for (let r = 1; k < 0; r++) if (filled[(j + r) % NUM_HASHES]) k = (j + r) % NUM_HASHES;
-    out[j] = sig[k];
+    sig[j] = sig[k];
   }
-  return out;
+  return sig;
 }
 
 export function estimatedJaccard(a: ArrayLike<number>, b: ArrayLike<number>): number {
