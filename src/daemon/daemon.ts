@@ -147,14 +147,15 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     }
   };
 
-  const stateFor = async (p: number, heartbeat: () => Promise<void>): Promise<PartitionState> => {
+  // A lock wait here can be long (the previous owner finishing its last batch): a batch waiting on it keeps the group
+  // session alive with its own heartbeats (eachBatch), and a store opened on assignment runs outside any batch.
+  const stateFor = async (p: number): Promise<PartitionState> => {
     let s = states.get(p);
     if (s) return s;
     s = await PartitionState.open(config.stateDir, p, topics, {
       threads: config.storeThreads,
       memoryLimit: config.partitionMemoryLimit,
       waitMs: Math.max(30_000, config.sessionTimeoutMs * 3),
-      onWait: () => heartbeat().catch(() => undefined),
     });
     if (config.lakeDir) cleanLakeTmp(config.lakeDir, p);
     states.set(p, s);
@@ -276,7 +277,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), Math.max(500, Math.floor(config.heartbeatIntervalMs)));
     try {
       await withPartition(partition, async () => {
-        const state = await stateFor(partition, heartbeat);
+        const state = await stateFor(partition);
         if (!assigned.has(partition) || isStale()) {
           // The lock wait outlasted a rebalance: the partition is someone else's now; let them have the file.
           if (!assigned.has(partition)) await releasePartition(partition);
@@ -368,7 +369,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
           if (states.has(p)) continue;
           void withPartition(p, async () => {
             if (stopping || !assigned.has(p) || states.has(p)) return;
-            await stateFor(p, async () => undefined);
+            await stateFor(p);
             if (!assigned.has(p)) await releasePartition(p);
             else await exportPartition(p);
           }).catch((e) => log.error({ partition: p, err: errorMessage(e) }, 'opening the partition store on assignment failed'));
