@@ -2,13 +2,12 @@
 // constant rate, and the daemon's VmRSS sampled every 5 s; prints one JSON object (samples after a warm-up).
 // Usage: node --import tsx bench/lib/soak.ts [--seconds 600] [--rate 1000] [--partitions 6] [--warmup 60] [--max-open 1000] [--partition-memory 256MB]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startBroker } from '../../tests/broker/harness.js';
+import { freePort, startBroker } from '../../tests/broker/harness.js';
 
 const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const { values: args } = parseArgs({
@@ -34,14 +33,6 @@ const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
 
-/** A free loopback port for the daemon's /metrics (the JS heap is sampled from it beside the RSS). */
-const freePort = () =>
-  new Promise<number>((res) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => res(port));
-    });
-  });
 /** The daemon's JS heap and external memory, and DuckDB's accounting of its stores, from its /metrics. */
 async function daemonMemory(port: number): Promise<{ heapMiB: number; externalMiB: number; storesMiB: number } | null> {
   try {

@@ -148,7 +148,8 @@ function jvmArgs(heapMb: number, log4jConfig: string): string[] {
   ];
 }
 
-async function freePort(): Promise<number> {
+/** A free loopback TCP port (listen on 0, read it, close). */
+export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();
