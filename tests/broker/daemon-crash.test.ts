@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBroker, uniqueName, type Broker } from './harness.js';
-import { createKafka, ensureTopics, parseKafkaOptions, produceRecords } from '../../connectors/kafka.js';
+import { startBroker, type Broker } from './harness.js';
+import { createKafka, produceRecords } from '../../connectors/kafka.js';
 import { linesToRecords } from '../../src/daemon/produce.js';
 import { runLakeSql } from '../../src/daemon/lake.js';
-import { checkStores, corpus, exactlyOnce, exited, groupLag, lakeGaps, spawnDaemon, waitFor } from './daemon-helpers.js';
+import { checkStores, corpus, daemonFixture, exactlyOnce, exited, groupLag, lakeGaps, spawnDaemon, waitFor } from './daemon-helpers.js';
 
 const PARTITIONS = 6;
 const CONVERSATIONS = Number(process.env.FM_CRASH_CONVERSATIONS ?? 16_500); // about 6.2 turns each: > 100k turns
@@ -28,21 +28,9 @@ after(async () => {
 });
 
 test(`SIGKILL the daemon ${KILLS}+ times while >= 100k turns stream in: every turn, event and verdict stored exactly once`, { timeout: 900_000 }, async (t) => {
-  const kafka = parseKafkaOptions({
-    brokers: broker.bootstrap,
-    topics: { turns: uniqueName('turns'), feedback: uniqueName('feedback'), deadLetter: uniqueName('dlq') },
-  });
-  await ensureTopics(kafka, { numPartitions: PARTITIONS });
+  const { kafka, groupId, stateDir, lakeDir, args } = await daemonFixture(broker.bootstrap, dir, { partitions: PARTITIONS, exportIntervalMs: 1500 });
   const data = corpus(CONVERSATIONS, 11);
   if (!process.env.FM_CRASH_CONVERSATIONS) assert.ok(data.turnIds.size >= 100_000, `corpus has ${data.turnIds.size} turns`);
-  const groupId = uniqueName('g');
-  const stateDir = join(dir, 'state');
-  const lakeDir = join(dir, 'lake');
-  const args = [
-    '--brokers', broker.bootstrap, '--group-id', groupId, '--state-dir', stateDir, '--lake-dir', lakeDir,
-    '--turns-topic', kafka.topics.turns, '--feedback-topic', kafka.topics.feedback, '--dead-letter-topic', kafka.topics.deadLetter,
-    '--export-interval-ms', '1500', '--session-timeout-ms', '6000', '--no-metrics', '--log-level', 'warn',
-  ];
   const spawned = [spawnDaemon(args)];
   let daemon = spawned[0];
   t.after(() => daemon.kill('SIGKILL'));
@@ -100,20 +88,9 @@ test(`SIGKILL the daemon ${KILLS}+ times while >= 100k turns stream in: every tu
 });
 
 test('a daemon killed before its lake export: the next owner seals that tail on assignment, with no new traffic', { timeout: 300_000 }, async (t) => {
-  const kafka = parseKafkaOptions({
-    brokers: broker.bootstrap,
-    topics: { turns: uniqueName('turns'), feedback: uniqueName('feedback'), deadLetter: uniqueName('dlq') },
-  });
-  await ensureTopics(kafka, { numPartitions: PARTITIONS });
+  // An export interval longer than the test: nothing reaches the lake unless the restarted daemon seals it.
+  const { kafka, groupId, lakeDir, args } = await daemonFixture(broker.bootstrap, dir, { partitions: PARTITIONS, exportIntervalMs: 600_000, dirPrefix: 'tail-' });
   const data = corpus(300, 5);
-  const groupId = uniqueName('g');
-  const stateDir = join(dir, 'tail-state');
-  const lakeDir = join(dir, 'tail-lake');
-  const args = [
-    '--brokers', broker.bootstrap, '--group-id', groupId, '--state-dir', stateDir, '--lake-dir', lakeDir,
-    '--turns-topic', kafka.topics.turns, '--feedback-topic', kafka.topics.feedback, '--dead-letter-topic', kafka.topics.deadLetter,
-    '--export-interval-ms', '600000', '--session-timeout-ms', '6000', '--no-metrics', '--log-level', 'warn',
-  ];
   await produceRecords(kafka, linesToRecords(data.lines, kafka.topics), { batchSize: 500 });
   let daemon = spawnDaemon(args);
   t.after(() => daemon.kill('SIGKILL'));

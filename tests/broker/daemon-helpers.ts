@@ -3,10 +3,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Kafka } from 'kafkajs';
 import { generateLines } from '../../src/generator.js';
 import { uniqueName } from './harness.js';
+import { ensureTopics, parseKafkaOptions, type KafkaOptions } from '../../connectors/kafka.js';
 
 export const REPO = join(import.meta.dirname, '..', '..');
 
@@ -28,6 +29,45 @@ export function corpus(conversations: number, seed: number): Corpus {
     } else if (r.event_id) c.eventIds.add(r.event_id);
   }
   return c;
+}
+
+export interface DaemonFixture {
+  kafka: KafkaOptions;
+  groupId: string;
+  stateDir: string;
+  lakeDir: string;
+  /** `feedback-miner daemon` arguments for all of the above (no metrics server, warnings only). */
+  args: string[];
+}
+
+/** Fresh topics (created with `partitions`), a group id, state and lake dirs under `dir`, and the daemon's arguments. */
+export async function daemonFixture(
+  bootstrap: string,
+  dir: string,
+  o: { partitions: number; exportIntervalMs: number; dirPrefix?: string },
+): Promise<DaemonFixture> {
+  const kafka = parseKafkaOptions({
+    brokers: bootstrap,
+    topics: { turns: uniqueName('turns'), feedback: uniqueName('feedback'), deadLetter: uniqueName('dlq') },
+  });
+  await ensureTopics(kafka, { numPartitions: o.partitions });
+  const groupId = uniqueName('g');
+  const stateDir = join(dir, `${o.dirPrefix ?? ''}state`);
+  const lakeDir = join(dir, `${o.dirPrefix ?? ''}lake`);
+  const args = [
+    '--brokers', bootstrap, '--group-id', groupId, '--state-dir', stateDir, '--lake-dir', lakeDir,
+    '--turns-topic', kafka.topics.turns, '--feedback-topic', kafka.topics.feedback, '--dead-letter-topic', kafka.topics.deadLetter,
+    '--export-interval-ms', String(o.exportIntervalMs), '--session-timeout-ms', '6000', '--no-metrics', '--log-level', 'warn',
+  ];
+  return { kafka, groupId, stateDir, lakeDir, args };
+}
+
+/** Attaches every partition store (p-*.duckdb) of a state dir read-only to `conn`; returns their aliases and files. */
+async function attachStores(conn: DuckDBConnection, stateDir: string): Promise<{ alias: string; file: string }[]> {
+  const files = existsSync(stateDir) ? readdirSync(stateDir).filter((f) => /^p-\d+\.duckdb$/.test(f)) : [];
+  const parts = files.map((file, i) => ({ alias: `p${i}`, file }));
+  for (const p of parts) await conn.run(`ATTACH '${join(stateDir, p.file)}' AS ${p.alias} (READ_ONLY)`);
+  return parts;
 }
 
 export interface DeadLetterMessage {
@@ -76,12 +116,10 @@ export interface StoreCheck {
 
 /** Counts every turn, verdict and event id over all p-*.duckdb stores of a state dir (stores must be closed). */
 export async function checkStores(stateDir: string): Promise<StoreCheck> {
-  const files = existsSync(stateDir) ? readdirSync(stateDir).filter((f) => /^p-\d+\.duckdb$/.test(f)) : [];
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   try {
-    const parts = files.map((f, i) => ({ alias: `p${i}`, path: join(stateDir, f) }));
-    for (const p of parts) await conn.run(`ATTACH '${p.path}' AS ${p.alias} (READ_ONLY)`);
+    const parts = await attachStores(conn, stateDir);
     const union = (table: string, cols: string) => parts.map((p) => `SELECT ${cols} FROM ${p.alias}.${table}`).join(' UNION ALL ') || `SELECT NULL WHERE false`;
     const counts = async (table: string, id: string) => {
       const rows = (await (await conn.runAndReadAll(`SELECT ${id} AS id, count(*) AS n FROM (${union(table, id)}) GROUP BY 1`)).getRowObjectsJS()) as Array<{ id: string; n: bigint }>;
@@ -96,7 +134,7 @@ export async function checkStores(stateDir: string): Promise<StoreCheck> {
       events: await counts('feedback_events', 'event_id'),
       duplicateSignals: Number(sig[0].n) - Number(sig[0].d),
       signals: Number(sig[0].n),
-      stores: files.length,
+      stores: parts.length,
     };
   } finally {
     conn.closeSync();
@@ -165,15 +203,12 @@ export async function groupLag(kafka: Kafka, groupId: string, topics: string[]):
  * offsets and the store's segment ranges, so a gap can be traced to an export.
  */
 export async function lakeGaps(stateDir: string, lakeDir: string): Promise<string> {
-  const files = existsSync(stateDir) ? readdirSync(stateDir).filter((f) => /^p-\d+\.duckdb$/.test(f)) : [];
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   const out: string[] = [];
   try {
     await conn.run(`CREATE TABLE lake AS SELECT message_id, lake_seg, filename FROM read_parquet('${lakeDir}/turns/*/*.parquet', filename = true)`);
-    for (const f of files) {
-      const alias = f.replace(/\W/g, '_');
-      await conn.run(`ATTACH '${join(stateDir, f)}' AS ${alias} (READ_ONLY)`);
+    for (const { alias, file: f } of await attachStores(conn, stateDir)) {
       const missing = (await (await conn.runAndReadAll(`SELECT count(*) AS n, min(source_line) AS lo, max(source_line) AS hi
         FROM ${alias}.turns t WHERE NOT EXISTS (SELECT 1 FROM lake l WHERE l.message_id = t.message_id)`)).getRowObjectsJson())[0];
       if (Number(missing.n) === 0) continue;

@@ -7,10 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBroker, uniqueName, type Broker } from './harness.js';
-import { createKafka, ensureTopics, parseKafkaOptions, produceRecords } from '../../connectors/kafka.js';
+import { startBroker, type Broker } from './harness.js';
+import { createKafka, produceRecords } from '../../connectors/kafka.js';
 import { linesToRecords } from '../../src/daemon/produce.js';
-import { checkStores, corpus, exactlyOnce, exited, groupLag, REPO, spawnDaemon, waitFor } from './daemon-helpers.js';
+import { checkStores, corpus, daemonFixture, exactlyOnce, exited, groupLag, REPO, spawnDaemon, waitFor } from './daemon-helpers.js';
 
 const PARTITIONS = 6;
 let broker: Broker;
@@ -25,20 +25,8 @@ after(async () => {
 });
 
 test('three daemons in one group, one killed mid-stream: no loss, no duplicates; an analyst query runs meanwhile', { timeout: 600_000 }, async (t) => {
-  const kafka = parseKafkaOptions({
-    brokers: broker.bootstrap,
-    topics: { turns: uniqueName('turns'), feedback: uniqueName('feedback'), deadLetter: uniqueName('dlq') },
-  });
-  await ensureTopics(kafka, { numPartitions: PARTITIONS });
+  const { kafka, groupId, stateDir, lakeDir, args } = await daemonFixture(broker.bootstrap, dir, { partitions: PARTITIONS, exportIntervalMs: 1000 });
   const data = corpus(5000, 5);
-  const groupId = uniqueName('g');
-  const stateDir = join(dir, 'state');
-  const lakeDir = join(dir, 'lake');
-  const args = [
-    '--brokers', broker.bootstrap, '--group-id', groupId, '--state-dir', stateDir, '--lake-dir', lakeDir,
-    '--turns-topic', kafka.topics.turns, '--feedback-topic', kafka.topics.feedback, '--dead-letter-topic', kafka.topics.deadLetter,
-    '--export-interval-ms', '1000', '--session-timeout-ms', '6000', '--no-metrics', '--log-level', 'warn',
-  ];
   const daemons = [spawnDaemon(args), spawnDaemon(args), spawnDaemon(args)];
   t.after(() => daemons.forEach((d) => d.kill('SIGKILL')));
 
